@@ -1,0 +1,110 @@
+"""Portfolio margin for many portfolios at once (what-if runs over client sub-portfolios).
+
+Positions are columnar: ``offsets[p]:offsets[p+1]`` are portfolio ``p``'s rows of
+``instrument_ids`` and ``market_value_cents``. Each portfolio is split into its IPO and non-IPO
+sub-portfolios, all sub-portfolios go through the compiled kernel in one parallel call, and the
+results are combined per portfolio exactly as :func:`portfolio.portfolio_margin` does.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+
+from cpdesk.engine.margin.portfolio import NON_IPO, TailParameters, combine, ipo_code_of, run_tails
+from cpdesk.engine.positions import Position
+from cpdesk.engine.rpf.model import RiskParameterFile
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class PortfolioBatch:
+    offsets: IntArray
+    instrument_ids: tuple[str, ...]
+    market_value_cents: IntArray
+
+    def __post_init__(self) -> None:
+        if self.offsets[0] != 0 or self.offsets[-1] != len(self.instrument_ids):
+            raise ValueError("offsets must start at 0 and end at the number of positions")
+        if len(self.market_value_cents) != len(self.instrument_ids):
+            raise ValueError("one market value per position is needed")
+        if np.any(np.diff(self.offsets) < 0):
+            raise ValueError("offsets must not decrease")
+
+    @classmethod
+    def of(cls, portfolios: Sequence[Sequence[Position]]) -> PortfolioBatch:
+        sizes = [len(p) for p in portfolios]
+        offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        ids = tuple(item.instrument_id for portfolio in portfolios for item in portfolio)
+        cents = np.array(
+            [item.market_value_cents for portfolio in portfolios for item in portfolio], dtype=np.int64
+        )
+        return cls(offsets, ids, cents)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+
+def portfolio_margin_batch(
+    rpf: RiskParameterFile, batch: PortfolioBatch, ipo_codes: frozenset[str], floor_rate: Decimal
+) -> IntArray:
+    """Portfolio margin in HKD of every portfolio of the batch."""
+    index = rpf.scenarios.index
+    ipo_list = sorted(ipo_codes)
+    group_of = {NON_IPO: 0, **{code: n + 1 for n, code in enumerate(ipo_list)}}
+    rows = np.fromiter(
+        (index.get(i, -1) for i in batch.instrument_ids), dtype=np.int64, count=len(batch.instrument_ids)
+    )
+    portfolio = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.offsets))
+    keep = rows >= 0
+    if ipo_codes:
+        groups = np.array(
+            [
+                group_of[ipo_code_of(rpf, i, ipo_codes)] if k else 0
+                for i, k in zip(batch.instrument_ids, keep, strict=True)
+            ],
+            dtype=np.int64,
+        )
+    else:
+        groups = np.zeros(len(rows), dtype=np.int64)
+    rows, portfolio, groups, cents = rows[keep], portfolio[keep], groups[keep], batch.market_value_cents[keep]
+
+    # Sub-portfolio = (portfolio, group); order positions by it and cut at each change.
+    sub_key = portfolio * (len(ipo_list) + 1) + groups
+    order = np.argsort(sub_key, kind="stable")
+    rows, cents, sub_key = rows[order], cents[order], sub_key[order]
+    starts = (
+        np.flatnonzero(np.concatenate(([True], sub_key[1:] != sub_key[:-1])))
+        if len(sub_key)
+        else np.array([], np.int64)
+    )
+    offsets = np.concatenate((starts, [len(sub_key)])).astype(np.int64)
+    sub_portfolio = sub_key[starts] // (len(ipo_list) + 1)
+
+    margins = np.zeros(len(batch), dtype=np.int64)
+    if not len(sub_portfolio):
+        return margins
+    tail = TailParameters.of(rpf)
+    sums = run_tails(rpf, rows, cents, offsets, tail)
+
+    # Per portfolio (positions are sorted by portfolio): its run of sub-portfolios and its
+    # floor base from the FieldType 1/2 positions, in exact integer cents.
+    first_sub = np.concatenate(([0], np.flatnonzero(np.diff(sub_portfolio)) + 1)).astype(np.int64)
+    sub_bounds = np.concatenate((first_sub, [len(sub_portfolio)])).tolist()
+    row_starts = offsets[first_sub]
+    long_cents = np.add.reduceat(np.where(cents > 0, cents, 0), row_starts).tolist() if len(cents) else []
+    short_cents = np.add.reduceat(np.where(cents < 0, -cents, 0), row_starts).tolist() if len(cents) else []
+    floor_rate_ratio = Fraction(floor_rate)
+    hvar = sums[:, 0].tolist()
+    svar = sums[:, 1].tolist()
+    for n, (first, last) in enumerate(itertools.pairwise(sub_bounds)):
+        floor = floor_rate_ratio * Fraction(max(long_cents[n], short_cents[n]), 100)
+        margins[int(sub_portfolio[first])] = combine(hvar[first:last], svar[first:last], tail, floor)[1]
+    return margins

@@ -1,0 +1,205 @@
+"""Total MTM and margin requirement of one portfolio (guide §3.2, §4.1).
+
+``calculate_margin(rpf, positions, parameters)`` is stateless: the same inputs always give the
+same :class:`MarginResult`, whose :class:`MarginBreakdown` holds every figure of the guide's
+summary (§3.2.7) as whole HKD.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from cpdesk.engine.margin.components import (
+    CorporateActionCharge,
+    FlatRateResult,
+    LiquidationResult,
+    MarkToMarket,
+    PositionLimitInputs,
+    PositionLimitResult,
+    StructuredProductCharge,
+    corporate_action_info,
+    corporate_action_margin,
+    flat_rate_margin,
+    holiday_addon,
+    liquidation_risk_addon,
+    position_limit_addon,
+    structured_product_addon,
+)
+from cpdesk.engine.margin.portfolio import PortfolioMarginDetail, portfolio_margin
+from cpdesk.engine.numbers import round_off, round_up_to_multiple
+from cpdesk.engine.positions import Position
+from cpdesk.engine.problems import Problem, Severity
+from cpdesk.engine.rpf.model import FieldType, RiskParameterFile
+
+DEFAULT_FLOOR_RATE = Decimal("0.025")
+DEFAULT_MARGIN_CREDIT_HKD = Decimal(5_000_000)
+DEFAULT_HEDGE_INSTRUMENT = "2800"  # Tracker Fund of Hong Kong (guide footnote 33)
+DEFAULT_MINIMUM_TICK_SIZE_HKD = Decimal("0.001")
+
+
+@dataclass(frozen=True)
+class MarginParameters:
+    """Participant- and day-specific inputs that are not in the RPF."""
+
+    flat_rate_multiplier: Decimal = Decimal(1)
+    floor_rate: Decimal = DEFAULT_FLOOR_RATE
+    ipo_codes: frozenset[str] = frozenset()
+    flat_groups: Mapping[str, str] | None = None
+    hedge_instrument: str = DEFAULT_HEDGE_INSTRUMENT
+    holiday: bool = False
+    minimum_tick_size_hkd: Decimal = DEFAULT_MINIMUM_TICK_SIZE_HKD
+    margin_credit_hkd: Decimal = DEFAULT_MARGIN_CREDIT_HKD
+    position_limit: PositionLimitInputs | None = None
+    credit_risk_addon_hkd: Decimal = Decimal(0)
+    adhoc_addon_hkd: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class MarginBreakdown:
+    """Every figure in whole HKD. The first sixteen fields are the command's JSON contract."""
+
+    portfolio_margin: int
+    flat_rate_margin: int
+    lra_instrument: int
+    lra_portfolio: int
+    structured_product_addon: int
+    corporate_action_margin: int
+    holiday_addon: int
+    aggregated: int
+    aggregated_rounded: int
+    mtm: int
+    favourable_mtm: int
+    mtm_requirement: int
+    net_margin: int
+    net_margin_after_credit: int
+    position_limit_addon: int
+    total: int
+    credit_risk_addon: int
+    adhoc_addon: int
+    margin_credit: int
+    portfolio_margin_floor: int
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MarginResult:
+    breakdown: MarginBreakdown
+    portfolio: PortfolioMarginDetail
+    flat_rate: FlatRateResult
+    liquidation: LiquidationResult
+    structured_products: tuple[StructuredProductCharge, ...]
+    corporate_actions: tuple[CorporateActionCharge, ...]
+    position_limit: PositionLimitResult
+    warnings: tuple[Problem, ...] = field(default=())
+
+
+def identify(rpf: RiskParameterFile, positions: Sequence[Position]) -> list[tuple[str, frozenset[FieldType]]]:
+    """§3.2.2's identification table: each position code with the FieldTypes that apply."""
+    return [(p.instrument_id, applicable_field_types(rpf, p.instrument_id)) for p in positions]
+
+
+def _in_rpf(rpf: RiskParameterFile, instrument: str) -> bool:
+    return (
+        instrument in rpf.scenarios.index
+        or instrument in rpf.flat_rates
+        or instrument in rpf.beta_hedge
+        or instrument in rpf.deltas
+        or corporate_action_info(rpf, instrument) is not None
+    )
+
+
+def applicable_field_types(rpf: RiskParameterFile, instrument: str) -> frozenset[FieldType]:
+    """The FieldTypes that apply to a position code (the guide's §3.2.2 identification)."""
+    found = [
+        field_type
+        for field_type, table in (
+            (FieldType.HVAR_SCENARIOS, rpf.scenarios.index),
+            (FieldType.SVAR_SCENARIOS, rpf.scenarios.index),
+            (FieldType.FLAT_RATE, rpf.flat_rates),
+            (FieldType.BETA_HEDGE, rpf.beta_hedge),
+            (FieldType.INSTRUMENT_DELTA, rpf.deltas),
+            (FieldType.STRUCTURED_PRODUCT, rpf.structured_products),
+        )
+        if instrument in table
+    ]
+    if not instrument[:1].isdigit() and corporate_action_info(rpf, instrument) is not None:
+        found.append(FieldType.CORPORATE_ACTION)
+    return frozenset(found)
+
+
+def calculate_margin(
+    rpf: RiskParameterFile, positions: Sequence[Position], parameters: MarginParameters | None = None
+) -> MarginResult:
+    params = parameters or MarginParameters()
+    warnings = tuple(
+        Problem(
+            "positions",
+            None,
+            instrument,
+            f"{instrument} has no row in the RPF; it counts only towards MTM and position limit",
+            Severity.WARNING,
+        )
+        for instrument in dict.fromkeys(p.instrument_id for p in positions)
+        if not _in_rpf(rpf, instrument)
+    )
+
+    pm = portfolio_margin(
+        rpf,
+        [p.instrument_id for p in positions],
+        [p.market_value_cents for p in positions],
+        params.ipo_codes,
+        params.floor_rate,
+    )
+    flat = flat_rate_margin(rpf, positions, params.flat_rate_multiplier, params.flat_groups)
+    lra = liquidation_risk_addon(rpf, positions, params.hedge_instrument)
+    sp_charges, spa = structured_product_addon(rpf, positions, params.minimum_tick_size_hkd)
+    ca_charges, ca = corporate_action_margin(rpf, positions)
+    holiday = (
+        holiday_addon(pm.margin_hkd, flat.margin_hkd, rpf.header.holiday_factor) if params.holiday else 0
+    )
+
+    before_holiday = (
+        pm.margin_hkd + flat.margin_hkd + lra.instrument_level_hkd + lra.portfolio_level_hkd + spa + ca
+    )
+    aggregated = before_holiday + holiday
+    rounding = rpf.header.rounding_hkd
+    aggregated_rounded = round_up_to_multiple(aggregated, rounding)
+    marks = MarkToMarket.of(positions)
+    mtm = marks.mtm_hkd
+    favourable = max(mtm, 0)
+    requirement = max(-mtm, 0)
+    net_margin = max(0, aggregated_rounded - favourable)
+    credit = round_off(params.margin_credit_hkd)
+    after_credit = max(0, net_margin - credit)
+    pla = position_limit_addon(marks, params.position_limit, before_holiday, rounding, after_credit)
+    credit_risk = round_off(params.credit_risk_addon_hkd)
+    adhoc = round_off(params.adhoc_addon_hkd)
+    total = after_credit + requirement + pla.addon_hkd + credit_risk + adhoc
+
+    breakdown = MarginBreakdown(
+        portfolio_margin=pm.margin_hkd,
+        flat_rate_margin=flat.margin_hkd,
+        lra_instrument=lra.instrument_level_hkd,
+        lra_portfolio=lra.portfolio_level_hkd,
+        structured_product_addon=spa,
+        corporate_action_margin=ca,
+        holiday_addon=holiday,
+        aggregated=aggregated,
+        aggregated_rounded=aggregated_rounded,
+        mtm=mtm,
+        favourable_mtm=favourable,
+        mtm_requirement=requirement,
+        net_margin=net_margin,
+        net_margin_after_credit=after_credit,
+        position_limit_addon=pla.addon_hkd,
+        total=total,
+        credit_risk_addon=credit_risk,
+        adhoc_addon=adhoc,
+        margin_credit=credit,
+        portfolio_margin_floor=round_off(pm.floor_hkd),
+    )
+    return MarginResult(breakdown, pm, flat, lra, sp_charges, ca_charges, pla, warnings)

@@ -1,0 +1,300 @@
+"""The market risk components besides portfolio margin, and the other risk components.
+
+Each function is ``(inputs, parameters) -> result`` over exact decimals; amounts the guide
+"rounds off" are rounded to the nearest integer, halves away from zero, exactly where it says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import NamedTuple
+
+from cpdesk.engine.numbers import EXACT, round_cents, round_off, round_up_to_multiple
+from cpdesk.engine.positions import Position
+from cpdesk.engine.problems import InputError, Problem
+from cpdesk.engine.rpf.model import BENEFIT_PREFIXES, BetaHedgeInfo, CorporateActionInfo, RiskParameterFile
+
+ZERO = Decimal(0)
+
+
+# -- flat rate margin (§3.2.4.2) ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FlatRateGroup:
+    """One sub-margin group: gross long and short MV, the side taken and its margin."""
+
+    group: str
+    long_mv_hkd: Decimal
+    short_mv_hkd: Decimal  # absolute value
+    long_margin_hkd: Decimal
+    short_margin_hkd: Decimal
+    side: str  # "long" or "short"
+
+    @property
+    def margin_hkd(self) -> Decimal:
+        return self.long_margin_hkd if self.side == "long" else self.short_margin_hkd
+
+
+@dataclass(frozen=True, slots=True)
+class FlatRateResult:
+    groups: tuple[FlatRateGroup, ...]
+    multiplier: Decimal
+    margin_hkd: int
+
+
+DEFAULT_FLAT_GROUP = "all Tier N"
+
+
+def flat_rate_margin(
+    rpf: RiskParameterFile,
+    positions: Sequence[Position],
+    multiplier: Decimal,
+    groups: Mapping[str, str] | None,
+) -> FlatRateResult:
+    """Per group take the side with the larger absolute MV (on a tie the larger margin), sum
+    |MV| x FieldType 3 rate over that side, add the groups, x the participant multiplier.
+
+    Without a group file every Tier N position is in one group (the NGRM briefing's example).
+    With one, an instrument it does not list is a group of its own (the conservative choice).
+    """
+    sums: dict[str, list[Decimal]] = {}
+    for item in positions:
+        rate = rpf.flat_rates.get(item.instrument_id)
+        if rate is None:
+            continue
+        if groups is None:
+            group = DEFAULT_FLAT_GROUP
+        else:
+            group = groups.get(item.instrument_id, f"{item.instrument_id} (not in group file)")
+        totals = sums.setdefault(group, [ZERO, ZERO, ZERO, ZERO])
+        magnitude = abs(item.market_value_hkd)
+        column = 0 if item.is_long else 1
+        totals[column] += magnitude
+        totals[column + 2] += EXACT.multiply(magnitude, rate)
+    result = []
+    for group, (long_mv, short_mv, long_margin, short_margin) in sums.items():
+        if long_mv != short_mv:
+            side = "long" if long_mv > short_mv else "short"
+        else:
+            side = "long" if long_margin >= short_margin else "short"
+        result.append(FlatRateGroup(group, long_mv, short_mv, long_margin, short_margin, side))
+    total = sum((g.margin_hkd for g in result), ZERO)
+    return FlatRateResult(tuple(result), multiplier, round_off(EXACT.multiply(total, multiplier)))
+
+
+# -- liquidation risk add-on (§3.2.4.3) --------------------------------------------------
+
+
+class LiquidationGroup(NamedTuple):
+    """One underlying group (a NamedTuple: immutable and cheap to build in the hot path)."""
+
+    underlying: str
+    delta_equivalent_mv_hkd: Decimal
+    threshold_hkd: Decimal
+    bucket_rate: Decimal
+    beta: Decimal
+    instrument_lra_hkd: Decimal  # max(|delta-equivalent MV| - threshold, 0) x bucket rate
+    beta_hedge_mv_hkd: Decimal  # delta-equivalent MV x beta
+
+
+def _liquidation_group(
+    underlying: str, delta_equivalent_mv_hkd: Decimal, info: BetaHedgeInfo
+) -> LiquidationGroup:
+    excess = abs(delta_equivalent_mv_hkd) - info.threshold_hkd
+    return LiquidationGroup(
+        underlying,
+        delta_equivalent_mv_hkd,
+        info.threshold_hkd,
+        info.bucket_rate,
+        info.beta,
+        EXACT.multiply(excess, info.bucket_rate) if excess > 0 else ZERO,
+        EXACT.multiply(delta_equivalent_mv_hkd, info.beta),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationResult:
+    groups: tuple[LiquidationGroup, ...]
+    hedge_instrument: str
+    beta_hedge_total_hkd: Decimal
+    instrument_level_hkd: int
+    portfolio_level_hkd: int
+
+
+def liquidation_risk_addon(
+    rpf: RiskParameterFile, positions: Sequence[Position], hedge_instrument: str
+) -> LiquidationResult:
+    """Instrument-level LRA per underlying group and portfolio-level LRA against the hedge.
+
+    Delta-equivalent MV = quantity x cash delta per quantity, from FieldType 5 for structured
+    products (grouped under their underlying) and FieldType 4 for stocks.
+    """
+    delta_mv: dict[str, Decimal] = {}
+    deltas, stocks, multiply = rpf.deltas, rpf.beta_hedge, EXACT.multiply
+    for item in positions:
+        delta = deltas.get(item.instrument_id)
+        if delta is not None:
+            group, cash_delta = delta.underlying_group, delta.cash_delta_per_quantity_hkd
+        else:
+            stock = stocks.get(item.instrument_id)
+            if stock is None:
+                continue
+            group, cash_delta = item.instrument_id, stock.cash_delta_per_quantity_hkd
+        delta_mv[group] = delta_mv.get(group, ZERO) + multiply(item.quantity, cash_delta)
+    # The parser guarantees every FieldType 5 underlying group has a FieldType 4 row.
+    groups = [_liquidation_group(underlying, mv, stocks[underlying]) for underlying, mv in delta_mv.items()]
+    if not groups:
+        return LiquidationResult((), hedge_instrument, ZERO, 0, 0)
+    hedge = rpf.beta_hedge.get(hedge_instrument)
+    if hedge is None:
+        raise InputError(
+            [
+                Problem(
+                    rpf.source,
+                    None,
+                    "hedge instrument",
+                    f"hedging instrument {hedge_instrument} has no FieldType 4 row",
+                )
+            ]
+        )
+    instrument_level = round_off(sum((g.instrument_lra_hkd for g in groups), ZERO))
+    beta_total = sum((g.beta_hedge_mv_hkd for g in groups), ZERO)
+    excess = max(abs(beta_total) - hedge.threshold_hkd, ZERO)
+    portfolio_level = round_off(EXACT.multiply(excess, hedge.bucket_rate))
+    return LiquidationResult(tuple(groups), hedge_instrument, beta_total, instrument_level, portfolio_level)
+
+
+# -- structured product add-on (§3.2.4.4) ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StructuredProductCharge:
+    instrument_id: str
+    quantity: Decimal
+    tick_size_multiplier: Decimal
+    addon_hkd: Decimal
+
+
+def structured_product_addon(
+    rpf: RiskParameterFile, positions: Sequence[Position], minimum_tick_size: Decimal
+) -> tuple[tuple[StructuredProductCharge, ...], int]:
+    """Long FieldType 6 positions: quantity x tick size multiplier x minimum tick size."""
+    charges = []
+    for item in positions:
+        info = rpf.structured_products.get(item.instrument_id)
+        if info is None or item.quantity <= 0:
+            continue
+        addon = EXACT.multiply(EXACT.multiply(item.quantity, info.tick_size_multiplier), minimum_tick_size)
+        charges.append(
+            StructuredProductCharge(item.instrument_id, item.quantity, info.tick_size_multiplier, addon)
+        )
+    return tuple(charges), round_off(sum((c.addon_hkd for c in charges), ZERO))
+
+
+# -- corporate action position margin (§3.2.4.5) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CorporateActionCharge:
+    position_code: str
+    net_mv_hkd: Decimal  # market value - contract value
+    rate: Decimal  # short add-on (scenario 3) for negative net MV, long add-on (scenario 4) otherwise
+    margin_hkd: int
+
+
+def corporate_action_info(rpf: RiskParameterFile, position_code: str) -> CorporateActionInfo | None:
+    """FieldType 7 row for a ``DSP``/``SRI``/``DIV`` + code position, if any."""
+    benefit = BENEFIT_PREFIXES.get(position_code[:3].upper())
+    if benefit is None:
+        return None
+    return rpf.corporate_actions.get((position_code[3:], benefit))
+
+
+def corporate_action_margin(
+    rpf: RiskParameterFile, positions: Sequence[Position]
+) -> tuple[tuple[CorporateActionCharge, ...], int]:
+    charges = []
+    for item in positions:
+        info = corporate_action_info(rpf, item.instrument_id)
+        if info is None:
+            continue
+        net = item.market_value_hkd - item.contract_value_hkd
+        rate = info.short_addon_rate if net < 0 else info.long_addon_rate
+        term = round_off(abs(EXACT.multiply(net, rate)))  # footnote 37: each term rounded
+        charges.append(CorporateActionCharge(item.instrument_id, net, rate, term))
+    return tuple(charges), sum(c.margin_hkd for c in charges)
+
+
+# -- holiday add-on, MTM, position limit add-on ------------------------------------------
+
+
+def holiday_addon(portfolio_margin_hkd: int, flat_rate_margin_hkd: int, holiday_factor: Decimal) -> int:
+    """(Portfolio margin + flat rate margin) x Holiday_Factor, rounded off (§3.2.4.6)."""
+    return round_off(EXACT.multiply(Decimal(portfolio_margin_hkd + flat_rate_margin_hkd), holiday_factor))
+
+
+@dataclass(frozen=True, slots=True)
+class MarkToMarket:
+    """Portfolio MV and CV, each rounded off at position level (§3.2.5.2, footnote 42)."""
+
+    market_value_hkd: int
+    contract_value_hkd: int
+
+    @classmethod
+    def of(cls, positions: Sequence[Position]) -> MarkToMarket:
+        return cls(
+            sum(round_cents(p.market_value_cents) for p in positions),
+            sum(round_cents(p.contract_value_cents) for p in positions),
+        )
+
+    @property
+    def mtm_hkd(self) -> int:
+        """MV - CV: positive is a favourable MTM, negative an MTM requirement."""
+        return self.market_value_hkd - self.contract_value_hkd
+
+
+@dataclass(frozen=True, slots=True)
+class PositionLimitInputs:
+    """Inputs of the position limit add-on (§4.1), from HKSCC's notices to the participant."""
+
+    apportioned_liquid_capital_hkd: Decimal
+    liquid_capital_multiplier: Decimal
+    liquid_capital_cap_hkd: Decimal | None
+    addon_rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PositionLimitResult:
+    net_market_value_hkd: int
+    capital_limit_hkd: Decimal
+    margin_base_hkd: int  # rounded-up PM + flat + CA + LRA + SPA
+    rate: Decimal
+    addon_hkd: int
+
+
+def position_limit_addon(
+    marks: MarkToMarket,
+    inputs: PositionLimitInputs | None,
+    margin_before_holiday_hkd: int,
+    rounding_hkd: int,
+    net_margin_after_credit_hkd: int,
+) -> PositionLimitResult:
+    """max(NMV - min(ALC x multiplier, cap), 0) / NMV x roundup(margin, Rounding) x rate,
+    where rate is the add-on % when net margin after credit is positive, else 1 + add-on %."""
+    nmv = abs(marks.market_value_hkd)  # net market value of all positions
+    base = round_up_to_multiple(margin_before_holiday_hkd, rounding_hkd)
+    if inputs is None:
+        return PositionLimitResult(nmv, ZERO, base, ZERO, 0)
+    limit = EXACT.multiply(inputs.apportioned_liquid_capital_hkd, inputs.liquid_capital_multiplier)
+    if inputs.liquid_capital_cap_hkd is not None:
+        limit = min(limit, inputs.liquid_capital_cap_hkd)
+    rate = inputs.addon_rate if net_margin_after_credit_hkd > 0 else 1 + inputs.addon_rate
+    if nmv == 0:
+        return PositionLimitResult(0, limit, base, rate, 0)
+    excess = max(Decimal(nmv) - limit, ZERO)
+    addon = Fraction(excess) * base * Fraction(rate) / nmv  # a ratio: kept exact
+    return PositionLimitResult(nmv, limit, base, rate, round_off(addon))

@@ -1,0 +1,74 @@
+"""Exact decimal helpers: the guide's rounding rules and parsing of amounts.
+
+The guide rounds "off" to the nearest integer (halves away from zero, as a calculator or
+Excel's ROUND does) and rounds the aggregated margin "up" to a multiple of ``Rounding``.
+Everything here is exact: decimals or integer ratios, never binary floating point.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+# Enough digits that no intermediate amount (HKD up to 1e15 times rates with 10 places)
+# is ever rounded by the context itself.
+EXACT = decimal.Context(prec=60, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
+
+ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+
+def round_off(value: Decimal | Fraction | int) -> int:
+    """Round to the nearest integer, halves away from zero (the guide's "round off")."""
+    kind = type(value)
+    if kind is Decimal:
+        # Decimal's ROUND_HALF_UP rounds halves away from zero.
+        return int(value.quantize(_ONE, rounding=ROUND_HALF_UP, context=EXACT))  # type: ignore[union-attr]
+    if kind is int:
+        return value  # type: ignore[return-value]
+    if isinstance(value, Fraction):
+        num, den = abs(value.numerator), value.denominator
+        magnitude = (2 * num + den) // (2 * den)
+        return magnitude if value >= 0 else -magnitude
+    raise TypeError(f"cannot round {kind.__name__} exactly")
+
+
+def round_cents(cents: int) -> int:
+    """Round an amount in cents off to whole HKD, halves away from zero."""
+    magnitude = (abs(cents) + 50) // 100
+    return magnitude if cents >= 0 else -magnitude
+
+
+def round_up_to_multiple(value: int, step: int) -> int:
+    """Round a non-negative amount up to the next multiple of ``step`` (46,929,904 -> 46,930,000)."""
+    if step <= 0:
+        raise ValueError(f"rounding step must be positive, got {step}")
+    return -((-value) // step) * step
+
+
+def tail_count(confidence_level: Decimal, scenario_count: int) -> int:
+    """Number of worst scenarios averaged: ceil((1 - CL) x count), computed in decimal.
+
+    In binary floating point (1 - 0.994) x 1000 is 6.000000000000005 and would give 7.
+    """
+    raw = EXACT.multiply(EXACT.subtract(Decimal(1), confidence_level), Decimal(scenario_count))
+    k = int(raw.to_integral_value(rounding=ROUND_CEILING, context=EXACT))
+    return max(1, min(k, scenario_count))
+
+
+def parse_decimal(text: str) -> Decimal:
+    """Parse a plain decimal number, allowing thousands separators and surrounding spaces.
+
+    Raises ``ValueError`` for anything else (including NaN and infinities).
+    """
+    cleaned = text.strip().replace(",", "")
+    if not cleaned:
+        raise ValueError("empty value")
+    try:
+        value = Decimal(cleaned)
+    except decimal.InvalidOperation:
+        raise ValueError(f"not a number: {text.strip()!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {text.strip()!r}")
+    return value

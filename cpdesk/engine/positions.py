@@ -1,0 +1,196 @@
+"""Marginable positions (guide §3.1.2, the fields of RMAMP01) and flat-rate sub-margin groups.
+
+A position is an instrument code, a quantity (negative = short), and its contract value and
+market value in HKD. Amounts carry at most two decimal places (cents), as HKSCC reports them;
+the P&L kernel relies on it for exact rounding.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
+
+from cpdesk.engine.numbers import parse_decimal
+from cpdesk.engine.problems import Parsed, Problem, Severity
+
+AMOUNT_DECIMALS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """One marginable position. Amounts are HKD with at most two decimal places."""
+
+    instrument_id: str
+    quantity: Decimal
+    contract_value_hkd: Decimal
+    market_value_hkd: Decimal
+    market_value_cents: int = field(init=False, repr=False, compare=False)
+    contract_value_cents: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("market_value", "contract_value"):
+            amount: Decimal = getattr(self, f"{name}_hkd")
+            cents = whole_cents(amount)
+            if cents is None:
+                raise ValueError(f"{self.instrument_id}: {name} {amount} is not a whole number of cents")
+            object.__setattr__(self, f"{name}_cents", cents)
+
+    @property
+    def is_long(self) -> bool:
+        """The guide treats quantity >= 0 as long (the flat rate tables' "≥ 0")."""
+        return self.quantity >= 0
+
+
+def whole_cents(amount: Decimal) -> int | None:
+    """The amount in cents, or None when it has a fraction of a cent (or is not finite)."""
+    if not amount.is_finite():
+        return None
+    scaled = amount.scaleb(AMOUNT_DECIMALS)
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+def position(
+    instrument_id: str, quantity: object, contract_value_hkd: object, market_value_hkd: object
+) -> Position:
+    """Convenience constructor from numbers or strings (tests, Excel, the command line)."""
+    return Position(
+        str(instrument_id).strip(),
+        Decimal(str(quantity)),
+        Decimal(str(contract_value_hkd)),
+        Decimal(str(market_value_hkd)),
+    )
+
+
+def _normalise(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+_POSITION_COLUMNS = {
+    "instrumentid": "instrument",
+    "instrumentcode": "instrument",
+    "quantity": "quantity",
+    "contractvalue": "contract_value",
+    "marketvalue": "market_value",
+}
+
+
+def _read_csv(path: str | Path) -> tuple[str, list[list[str]]] | Problem:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Problem(str(path), None, None, f"cannot read file: {exc}")
+    return str(path), list(csv.reader(io.StringIO(text)))
+
+
+def parse_positions(path: str | Path) -> Parsed[tuple[Position, ...]]:
+    read = _read_csv(path)
+    if isinstance(read, Problem):
+        return Parsed((), (read,))
+    return parse_position_rows(read[1], read[0])
+
+
+def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tuple[Position, ...]]:
+    """Read positions from CSV rows; the first non-blank row names the columns."""
+    problems: list[Problem] = []
+    body = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
+    if not body:
+        return Parsed((), (Problem(source, None, None, "no header row"),))
+    header_line, header = body[0]
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = _POSITION_COLUMNS.get(_normalise(name))
+        if key is not None and key not in columns:
+            columns[key] = index
+    missing = [
+        name for name in ("instrument", "quantity", "contract_value", "market_value") if name not in columns
+    ]
+    if missing:
+        labels = {
+            "instrument": "InstrumentID",
+            "quantity": "Quantity",
+            "contract_value": "ContractValue",
+            "market_value": "MarketValue",
+        }
+        wanted = ", ".join(labels[m] for m in missing)
+        return Parsed((), (Problem(source, header_line, None, f"missing column(s): {wanted}"),))
+
+    positions: list[Position] = []
+    for line, row in body[1:]:
+        cells = {key: (row[index].strip() if index < len(row) else "") for key, index in columns.items()}
+        if not cells["instrument"]:
+            problems.append(Problem(source, line, "InstrumentID", "instrument code is empty"))
+            continue
+        values: dict[str, Decimal] = {}
+        for key, label in (
+            ("quantity", "Quantity"),
+            ("contract_value", "ContractValue"),
+            ("market_value", "MarketValue"),
+        ):
+            try:
+                values[key] = parse_decimal(cells[key])
+            except ValueError as exc:
+                problems.append(Problem(source, line, label, f"{label}: {exc}"))
+                continue
+            if key != "quantity" and whole_cents(values[key]) is None:
+                problems.append(
+                    Problem(source, line, label, f"{label} {cells[key]} has more than two decimal places")
+                )
+                del values[key]
+        if len(values) < 3:
+            continue
+        item = Position(
+            cells["instrument"], values["quantity"], values["contract_value"], values["market_value"]
+        )
+        if item.market_value_hkd and (item.market_value_hkd > 0) != (item.quantity > 0):
+            problems.append(
+                Problem(
+                    source,
+                    line,
+                    "MarketValue",
+                    "market value and quantity have opposite signs",
+                    Severity.WARNING,
+                )
+            )
+        positions.append(item)
+    return Parsed(tuple(positions), tuple(problems))
+
+
+def parse_flat_groups(path: str | Path) -> Parsed[Mapping[str, str]]:
+    """Read ``InstrumentID,Group``: the flat rate sub-margin group of each Tier N instrument."""
+    read = _read_csv(path)
+    if isinstance(read, Problem):
+        return Parsed(MappingProxyType({}), (read,))
+    source, rows = read
+    problems: list[Problem] = []
+    groups: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    body = [(n, r) for n, r in enumerate(rows, start=1) if any(c.strip() for c in r)]
+    if not body or [_normalise(c) for c in body[0][1][:2]] != ["instrumentid", "group"]:
+        line = body[0][0] if body else None
+        return Parsed(
+            MappingProxyType({}), (Problem(source, line, None, "header must be InstrumentID,Group"),)
+        )
+    for line, row in body[1:]:
+        instrument = row[0].strip() if row else ""
+        group = row[1].strip() if len(row) > 1 else ""
+        if not instrument or not group:
+            problems.append(Problem(source, line, None, "both InstrumentID and Group are needed"))
+            continue
+        if instrument in groups:
+            problems.append(
+                Problem(
+                    source,
+                    line,
+                    "InstrumentID",
+                    f"{instrument} listed twice (first on line {first_line[instrument]})",
+                )
+            )
+            continue
+        groups[instrument] = group
+        first_line[instrument] = line
+    return Parsed(MappingProxyType(groups), tuple(problems))

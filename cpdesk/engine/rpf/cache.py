@@ -1,0 +1,223 @@
+"""A binary cache beside each RPF01 so the second load of a few-hundred-MB file is near-instant.
+
+``<file>.cpdcache`` holds a small JSON description (the exact decimals of FieldTypes 3-7, the
+header, instrument ids, warnings) followed by the raw little-endian float64 scenario matrix.
+It is keyed by the source's size, modification time and the SHA-256 of its header lines, plus
+the reading mode and cache version; any mismatch or damage means the source is parsed again.
+No pickle: the cache is data, never code. It is written to a temporary name and renamed, so a
+reader never sees half a cache; a folder that cannot be written to simply gets no cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cpdesk.engine.problems import Parsed, Problem, Severity
+from cpdesk.engine.rpf.model import (
+    BenefitType,
+    BetaHedgeInfo,
+    CorporateActionInfo,
+    DeltaInfo,
+    RiskParameterFile,
+    RpfHeader,
+    ScenarioMatrix,
+    StructuredProductInfo,
+)
+from cpdesk.engine.rpf.parser import parse_rpf
+
+CACHE_SUFFIX = ".cpdcache"
+CACHE_VERSION = 1
+_MAGIC = b"CPDRPF\x00\x01"
+_ALIGN = 64
+_HEADER_PROBE_BYTES = 1 << 16
+
+
+def cache_path_for(source: Path) -> Path:
+    return source.with_name(source.name + CACHE_SUFFIX)
+
+
+def load_rpf(
+    path: str | Path, *, lenient: bool = False, use_cache: bool = True
+) -> Parsed[RiskParameterFile | None]:
+    """Parse an RPF01, or load it from its cache when the cache matches the file."""
+    source = Path(path)
+    if not use_cache:
+        return parse_rpf(source, lenient=lenient)
+    key = _cache_key(source, lenient)
+    if key is not None:
+        cached = _read_cache(cache_path_for(source), key, str(source))
+        if cached is not None:
+            return cached
+    parsed = parse_rpf(source, lenient=lenient)
+    if key is not None and parsed.value is not None:
+        _write_cache(cache_path_for(source), key, parsed.value, parsed.problems)
+    return parsed
+
+
+def _cache_key(source: Path, lenient: bool) -> dict[str, Any] | None:
+    try:
+        stat = source.stat()
+        with source.open("rb") as handle:
+            head = handle.read(_HEADER_PROBE_BYTES)
+    except OSError:
+        return None
+    # The header is everything before the first data row: the 12 parameters and the
+    # column line (which ends at the 13th newline).
+    end = -1
+    for _ in range(13):
+        end = head.find(b"\n", end + 1)
+        if end < 0:
+            end = len(head)
+            break
+    return {
+        "version": CACHE_VERSION,
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "header_sha256": hashlib.sha256(head[:end]).hexdigest(),
+        "lenient": lenient,
+    }
+
+
+def _encode(rpf: RiskParameterFile, problems: tuple[Problem, ...], key: dict[str, Any]) -> dict[str, Any]:
+    h = rpf.header
+    return {
+        "key": key,
+        "header": {
+            "valuation_date": h.valuation_date.isoformat(),
+            "decimals": [
+                str(v)
+                for v in (
+                    h.hvar_weight,
+                    h.svar_weight,
+                    h.hvar_confidence_level,
+                    h.svar_confidence_level,
+                    h.holiday_factor,
+                )
+            ],
+            "integers": [
+                h.hvar_scenario_count,
+                h.svar_scenario_count,
+                h.stress_test_count,
+                h.hvar_measure,
+                h.svar_measure,
+                h.rounding_hkd,
+            ],
+        },
+        "ids": list(rpf.scenarios.instrument_ids),
+        "hvar_count": rpf.scenarios.hvar_count,
+        "svar_count": rpf.scenarios.svar_count,
+        "flat_rates": {k: str(v) for k, v in rpf.flat_rates.items()},
+        "beta_hedge": {
+            k: [str(v.bucket_rate), str(v.beta), str(v.threshold_hkd), str(v.cash_delta_per_quantity_hkd)]
+            for k, v in rpf.beta_hedge.items()
+        },
+        "deltas": {
+            k: [v.underlying_group, str(v.delta), str(v.conversion_ratio), str(v.cash_delta_per_quantity_hkd)]
+            for k, v in rpf.deltas.items()
+        },
+        "structured_products": {
+            k: [str(v.price_threshold_hkd), str(v.tenth_of_tick_multiplier)]
+            for k, v in rpf.structured_products.items()
+        },
+        "corporate_actions": [
+            [k[0], int(k[1]), str(v.entitlement_price_hkd), str(v.short_addon_rate), str(v.long_addon_rate)]
+            for k, v in rpf.corporate_actions.items()
+        ],
+        "problems": [p.as_dict() for p in problems],
+    }
+
+
+def _write_cache(
+    target: Path, key: dict[str, Any], rpf: RiskParameterFile, problems: tuple[Problem, ...]
+) -> None:
+    meta = json.dumps(_encode(rpf, problems, key), separators=(",", ":")).encode()
+    prefix = _MAGIC + struct.pack("<Q", len(meta)) + meta
+    padding = b"\0" * (-len(prefix) % _ALIGN)
+    temporary = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(prefix + padding)
+            rpf.scenarios.returns.astype("<f8", copy=False).tofile(handle)
+            rpf.scenarios.max_abs_return.astype("<f8", copy=False).tofile(handle)
+        os.replace(temporary, target)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
+def _read_cache(target: Path, key: dict[str, Any], source: str) -> Parsed[RiskParameterFile | None] | None:
+    try:
+        with target.open("rb") as handle:
+            if handle.read(len(_MAGIC)) != _MAGIC:
+                return None
+            (length,) = struct.unpack("<Q", handle.read(8))
+            if length > 1 << 31:
+                return None
+            meta = json.loads(handle.read(length))
+            if meta.get("key") != key:
+                return None
+            handle.seek(len(_MAGIC) + 8 + length + (-(len(_MAGIC) + 8 + length) % _ALIGN))
+            rows, cols = len(meta["ids"]), meta["hvar_count"] + meta["svar_count"]
+            returns = np.fromfile(handle, dtype="<f8", count=rows * cols)
+            max_abs = np.fromfile(handle, dtype="<f8", count=rows)
+    except (OSError, ValueError, KeyError, TypeError, struct.error):
+        return None
+    if returns.size != rows * cols or max_abs.size != rows:
+        return None
+    try:
+        return _decode(meta, returns.reshape(rows, cols).astype(np.float64, copy=False), max_abs, source)
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return None
+
+
+def _decode(
+    meta: dict[str, Any], returns: np.ndarray, max_abs: np.ndarray, source: str
+) -> Parsed[RiskParameterFile | None]:
+    h = meta["header"]
+    hw, sw, hcl, scl, holiday = (Decimal(v) for v in h["decimals"])
+    hcount, scount, stv, hmeasure, smeasure, rounding = h["integers"]
+    header = RpfHeader(
+        date.fromisoformat(h["valuation_date"]),
+        hw,
+        sw,
+        hcount,
+        scount,
+        stv,
+        hcl,
+        scl,
+        hmeasure,
+        smeasure,
+        rounding,
+        holiday,
+    )
+    scenarios = ScenarioMatrix(tuple(meta["ids"]), returns, meta["hvar_count"], meta["svar_count"], max_abs)
+    rpf = RiskParameterFile(
+        source=source,
+        header=header,
+        scenarios=scenarios,
+        flat_rates={k: Decimal(v) for k, v in meta["flat_rates"].items()},
+        beta_hedge={k: BetaHedgeInfo(*(Decimal(x) for x in v)) for k, v in meta["beta_hedge"].items()},
+        deltas={k: DeltaInfo(v[0], *(Decimal(x) for x in v[1:])) for k, v in meta["deltas"].items()},
+        structured_products={
+            k: StructuredProductInfo(*(Decimal(x) for x in v)) for k, v in meta["structured_products"].items()
+        },
+        corporate_actions={
+            (row[0], BenefitType(row[1])): CorporateActionInfo(
+                BenefitType(row[1]), *(Decimal(x) for x in row[2:])
+            )
+            for row in meta["corporate_actions"]
+        },
+    )
+    problems = tuple(
+        Problem(source, p["line"], p["field"], p["message"], Severity(p["severity"]))
+        for p in meta["problems"]
+    )
+    return Parsed(rpf, problems)

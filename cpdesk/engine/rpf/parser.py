@@ -1,0 +1,63 @@
+"""Read RPF01 exactly as laid out in the guide (§2.1, §2.2) and report every problem by line.
+
+Layout: twelve ``Name,Value`` header lines, the ``InstrumentId,FieldType,1..N`` line, then data
+rows grouped by FieldType 1-7. Trailing empty cells (as spreadsheet exports write them) are
+allowed everywhere. The header, the small FieldTypes 3-7 and the large scenario blocks each have
+their own module; this one puts them together.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cpdesk.engine.problems import Parsed, Problem
+from cpdesk.engine.rpf.header import find_column_header, parse_column_header, parse_header
+from cpdesk.engine.rpf.model import FieldType, RiskParameterFile
+from cpdesk.engine.rpf.rows import DataRows
+from cpdesk.engine.rpf.scenarios import build_scenarios
+from cpdesk.engine.rpf.text import Lines, ProblemCollector
+
+
+def parse_rpf(path: str | Path, *, lenient: bool = False) -> Parsed[RiskParameterFile | None]:
+    """Parse an RPF01 file. The value is ``None`` when any error was found."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Parsed(None, (Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}"),))
+    return parse_rpf_bytes(data, str(path), lenient=lenient)
+
+
+def parse_rpf_bytes(data: bytes, source: str, *, lenient: bool = False) -> Parsed[RiskParameterFile | None]:
+    problems = ProblemCollector(source)
+    lines = Lines.of(data)
+    column_line = find_column_header(lines)
+    if column_line is None:
+        problems.add(None, None, "no 'InstrumentId,FieldType,1..N' column header line found")
+        return Parsed(None, problems.finish())
+
+    header = parse_header(lines, column_line, problems)
+    column_count = parse_column_header(lines, column_line, problems)
+    rows = DataRows(problems)
+    scenario_lines: dict[FieldType, list[int]] = {FieldType.HVAR_SCENARIOS: [], FieldType.SVAR_SCENARIOS: []}
+    for index in range(column_line + 1, len(lines)):
+        rows.route(lines, index, scenario_lines)
+
+    scenarios = None
+    if header is not None:
+        scenarios = build_scenarios(lines, header, column_count, scenario_lines, lenient, problems)
+    rows.check_references(header_ok=header is not None)
+
+    if problems.has_errors or header is None or scenarios is None:
+        return Parsed(None, problems.finish())
+    rpf = RiskParameterFile(
+        source=source,
+        header=header,
+        scenarios=scenarios,
+        flat_rates=rows.flat_rates,
+        beta_hedge=rows.beta_hedge,
+        deltas=rows.deltas,
+        structured_products=rows.structured_products,
+        corporate_actions=rows.corporate_actions,
+    )
+    return Parsed(rpf, problems.finish())

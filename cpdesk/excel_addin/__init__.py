@@ -1,0 +1,1 @@
+"""xlwings user-defined functions: thin adapters from Excel ranges to the engine."""

@@ -1,0 +1,1 @@
+"""The terminal front: the ``cpdesk`` command line and (later) the Textual dashboard."""

@@ -1,0 +1,48 @@
+"""Shared fixtures: the guide's sample RPF, positions and worked-example parameters."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from cpdesk import samples
+from cpdesk.engine.margin import MarginParameters, PositionLimitInputs
+from cpdesk.engine.positions import Position, parse_flat_groups, parse_positions
+from cpdesk.engine.rpf import RiskParameterFile, parse_rpf
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_REFERENCE = REPO.parent / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def guide_rpf() -> RiskParameterFile:
+    parsed = parse_rpf(samples.GUIDE_RPF, lenient=True)
+    assert parsed.value is not None, parsed.problems
+    return parsed.value
+
+
+@pytest.fixture(scope="session")
+def guide_positions() -> tuple[Position, ...]:
+    parsed = parse_positions(samples.GUIDE_POSITIONS)
+    assert not parsed.problems
+    return parsed.value
+
+
+@pytest.fixture(scope="session")
+def guide_parameters() -> MarginParameters:
+    """The worked example's inputs (guide §3.2 and §4.1)."""
+    groups = parse_flat_groups(samples.GUIDE_FLAT_GROUPS)
+    assert not groups.problems
+    return MarginParameters(
+        flat_rate_multiplier=Decimal(2),
+        ipo_codes=frozenset({"1876", "3690"}),
+        flat_groups=groups.value,
+        holiday=True,
+        position_limit=PositionLimitInputs(
+            Decimal(75_000_000), Decimal(4), Decimal(280_000_000), Decimal("0.25")
+        ),
+        credit_risk_addon_hkd=Decimal(12_000_000),
+        adhoc_addon_hkd=Decimal(600_000),
+    )

@@ -1,0 +1,126 @@
+"""The P&L kernel rounds every (market value x return) term exactly, halves away from zero."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+
+from cpdesk.engine.margin.kernel import (
+    MAX_ABS_TERM_HKD,
+    bare_tail_sums,
+    scenario_pnl,
+    tail_sums,
+)
+from cpdesk.engine.rpf.checks import MAX_ABS_RETURN, row_checks
+
+
+def exact(cents: int, ret: Decimal) -> int:
+    return int((Decimal(cents) / 100 * ret).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def kernel_terms(cents: list[int], returns: list[Decimal]) -> list[int]:
+    """Each (cents[i], returns[i]) as its own one-position portfolio over one scenario."""
+    out = []
+    for c, r in zip(cents, returns, strict=True):
+        matrix = np.array([[float(r)]])
+        max_abs, _ = row_checks(matrix)
+        pnl = scenario_pnl(
+            matrix, max_abs, np.array([0]), np.array([c / 100.0]), np.array([c], dtype=np.int64)
+        )
+        out.append(int(pnl[0]))
+    return out
+
+
+returns_10dp = st.decimals(min_value=Decimal(-99_999), max_value=Decimal(99_999), places=10, allow_nan=False)
+cents_values = st.one_of(
+    st.integers(min_value=-(10**14), max_value=10**14), st.integers(min_value=-(10**18), max_value=10**18)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(cents_values, returns_10dp), min_size=1, max_size=20))
+@example([(-400_000_000_00, Decimal("0.01391")), (2_000_000_00, Decimal("0.136461"))])
+def test_terms_match_decimal_arithmetic(pairs: list[tuple[int, Decimal]]) -> None:
+    assume(all(abs(c / 100 * float(r)) < MAX_ABS_TERM_HKD for c, r in pairs))
+    cents = [c for c, _ in pairs]
+    rets = [r for _, r in pairs]
+    assert kernel_terms(cents, rets) == [exact(c, r) for c, r in pairs]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    odd_a=st.integers(min_value=-(10**9), max_value=10**9).map(lambda n: 2 * n + 1),
+    odd_b=st.integers(min_value=-(10**5), max_value=10**5).map(lambda n: 2 * n + 1),
+    places=st.integers(min_value=1, max_value=10),
+    nudge=st.sampled_from([-1, 0, 1]),
+)
+def test_exact_halves_and_their_neighbours(odd_a: int, odd_b: int, places: int, nudge: int) -> None:
+    """a/10^d x (b x 5 x 10^(d-1)) = a*b/2, a half whenever a and b are odd; one cent either side too."""
+    ret = Decimal(odd_a).scaleb(-places)
+    cents = int(Decimal(odd_b * 5).scaleb(places - 1) * 100) + nudge
+    assume(abs(ret) < MAX_ABS_RETURN and abs(cents / 100 * float(ret)) < MAX_ABS_TERM_HKD)
+    assert kernel_terms([cents], [ret]) == [exact(cents, ret)]
+
+
+def test_known_halves() -> None:
+    cases = [
+        (50, Decimal(1)),
+        (-50, Decimal(1)),
+        (250, Decimal(1)),
+        (-250, Decimal(1)),
+        (500, Decimal("0.1")),
+        (1_500, Decimal("0.1")),
+        (-2_500, Decimal("0.1")),
+        (1, Decimal(50)),
+        (12_345, Decimal("0.0000000004")),
+    ]
+    assert kernel_terms([c for c, _ in cases], [r for _, r in cases]) == [1, -1, 3, -3, 1, 2, -3, 1, 0]
+
+
+def test_halves_that_binary_floating_point_gets_wrong() -> None:
+    # -2,830,500,000.00 x -1.031675 is 2,920,156,087.5 exactly; in float64 it is ...087.4999995.
+    cases = [(-283_050_000_000, Decimal("-1.031675")), (-8_868_500_000_000, Decimal("0.0470455"))]
+    naive = [round((c / 100) * float(r)) for c, r in cases]
+    assert naive == [2_920_156_087, -4_172_230_167]
+    assert kernel_terms([c for c, _ in cases], [r for _, r in cases]) == [2_920_156_088, -4_172_230_168]
+
+
+def test_tail_sums_average_the_worst_scenarios() -> None:
+    returns = np.array([[0.1, -0.2, 0.3, -0.4, 0.5, -0.6]])  # 3 HVaR then 3 SVaR scenarios
+    max_abs, _ = row_checks(returns)
+    out = np.zeros((1, 2))
+    tail_sums(
+        returns,
+        max_abs,
+        np.array([0]),
+        np.array([100.0]),
+        np.array([10_000], dtype=np.int64),
+        np.array([0, 1]),
+        3,
+        2,
+        1,
+        out,
+    )
+    assert out.tolist() == [[-20 + 10, -60]]
+
+
+def test_bare_kernel_agrees_away_from_ties() -> None:
+    rng = np.random.default_rng(3)
+    returns = np.round(rng.normal(0, 0.03, (30, 40)), 6)
+    max_abs, _ = row_checks(returns)
+    rows = rng.integers(0, 30, 200).astype(np.int64)
+    cents = (rng.integers(-(10**6), 10**6, 200) * 100 + 37).astype(np.int64)
+    offsets = np.arange(0, 201, 10, dtype=np.int64)
+    exact_out, bare_out = np.zeros((20, 2)), np.zeros((20, 2))
+    tail_sums(returns, max_abs, rows, cents / 100.0, cents, offsets, 20, 2, 3, exact_out)
+    bare_tail_sums(returns, rows, cents / 100.0, offsets, 20, 2, 3, bare_out)
+    assert np.array_equal(exact_out, bare_out)
+
+
+def test_row_checks_flag_more_than_ten_places() -> None:
+    max_abs, fine = row_checks(np.array([[0.1234567891, -0.5], [0.12345678912, 0.0]]))
+    assert max_abs.tolist() == [0.5, 0.12345678912]
+    assert fine.tolist() == [True, False]

@@ -1,0 +1,66 @@
+"""The guide's rounding rules, exactly."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from cpdesk.engine.numbers import parse_decimal, round_cents, round_off, round_up_to_multiple, tail_count
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("176827.2"), 176_827),
+        (Decimal("18433039.33"), 18_433_039),
+        (Decimal("0.5"), 1),
+        (Decimal("-0.5"), -1),
+        (Decimal("2.5"), 3),
+        (Decimal("-2.5"), -3),
+        (Decimal("-2.4999999999"), -2),
+        (Fraction(5, 2), 3),
+        (Fraction(-5, 2), -3),
+        (Fraction(-28_763_314, 6), -4_793_886),
+        (7, 7),
+    ],
+)
+def test_round_off_is_half_away_from_zero(value: Decimal | Fraction | int, expected: int) -> None:
+    assert round_off(value) == expected
+
+
+def test_round_off_refuses_floats() -> None:
+    with pytest.raises(TypeError):
+        round_off(2.5)  # type: ignore[arg-type]
+
+
+def test_round_cents() -> None:
+    assert [round_cents(c) for c in (150, -150, 149, -149, 0, 12_345_67)] == [2, -2, 1, -1, 0, 12_346]
+
+
+def test_rounding_up_to_the_rounding_parameter() -> None:
+    assert round_up_to_multiple(46_929_904, 10_000) == 46_930_000
+    assert round_up_to_multiple(28_496_865, 10_000) == 28_500_000
+    assert round_up_to_multiple(46_930_000, 10_000) == 46_930_000
+    assert round_up_to_multiple(0, 10_000) == 0
+    with pytest.raises(ValueError, match="rounding step"):
+        round_up_to_multiple(1, 0)
+
+
+def test_tail_count_is_computed_in_decimal() -> None:
+    assert math.ceil((1 - 0.994) * 1000) == 7  # the binary floating point trap
+    assert tail_count(Decimal("0.994"), 1000) == 6
+    assert tail_count(Decimal("0.98"), 1018) == 21  # 20.36 rounded up
+    assert tail_count(Decimal("0.5"), 1) == 1
+
+
+@pytest.mark.parametrize("text", ["", "abc", "NaN", "inf", "1e", "--1"])
+def test_parse_decimal_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match=r"empty value|not a (finite )?number"):
+        parse_decimal(text)
+
+
+def test_parse_decimal_accepts_thousands_separators() -> None:
+    assert parse_decimal(" -62,000,000 ") == Decimal(-62_000_000)

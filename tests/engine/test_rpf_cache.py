@@ -1,0 +1,92 @@
+"""The binary cache beside an RPF01: same values, invalidated by changes, never trusted blindly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cpdesk.engine.rpf import RiskParameterFile
+from cpdesk.engine.rpf.cache import cache_path_for, load_rpf
+from cpdesk.engine.rpf.synthetic import write_synthetic_rpf
+
+
+def assert_same(a: RiskParameterFile, b: RiskParameterFile) -> None:
+    assert a.header == b.header
+    assert a.scenarios.instrument_ids == b.scenarios.instrument_ids
+    assert np.array_equal(a.scenarios.returns, b.scenarios.returns)
+    assert np.array_equal(a.scenarios.max_abs_return, b.scenarios.max_abs_return)
+    for name in ("flat_rates", "beta_hedge", "deltas", "structured_products", "corporate_actions"):
+        assert dict(getattr(a, name)) == dict(getattr(b, name)), name
+
+
+@pytest.fixture
+def rpf_file(tmp_path: Path) -> Path:
+    return write_synthetic_rpf(tmp_path / "RPF01.csv", 60, 30, 40)
+
+
+def test_second_load_comes_from_the_cache(rpf_file: Path) -> None:
+    first = load_rpf(rpf_file)
+    cache = cache_path_for(rpf_file)
+    assert cache.exists()
+    stamp = cache.stat().st_mtime_ns
+    second = load_rpf(rpf_file)
+    assert first.value is not None
+    assert second.value is not None
+    assert_same(first.value, second.value)
+    assert cache.stat().st_mtime_ns == stamp  # read, not rewritten
+    assert not second.value.scenarios.returns.flags.writeable
+
+
+def test_a_changed_file_is_parsed_again(rpf_file: Path) -> None:
+    load_rpf(rpf_file)
+    text = rpf_file.read_text().replace("Rounding,10000", "Rounding,20000")
+    rpf_file.write_text(text)
+    os.utime(rpf_file, ns=(rpf_file.stat().st_atime_ns, rpf_file.stat().st_mtime_ns + 10**9))
+    reloaded = load_rpf(rpf_file).value
+    assert reloaded is not None
+    assert reloaded.header.rounding_hkd == 20000
+
+
+def test_lenient_and_strict_reads_do_not_share_a_cache(tmp_path: Path) -> None:
+    from cpdesk import samples
+
+    source = tmp_path / "guide.csv"
+    source.write_bytes(samples.GUIDE_RPF.read_bytes())
+    assert load_rpf(source, lenient=True).value is not None
+    strict = load_rpf(source)
+    assert strict.value is None
+    assert strict.errors
+
+
+def test_damaged_cache_is_ignored(rpf_file: Path) -> None:
+    good = load_rpf(rpf_file).value
+    cache = cache_path_for(rpf_file)
+    data = bytearray(cache.read_bytes())
+    cache.write_bytes(bytes(data[: len(data) // 2]))  # truncated
+    again = load_rpf(rpf_file).value
+    assert good is not None
+    assert again is not None
+    assert_same(good, again)
+    cache.write_bytes(b"not a cache at all")
+    assert load_rpf(rpf_file).value is not None
+
+
+def test_unwritable_cache_leaves_nothing_behind(rpf_file: Path) -> None:
+    # A directory squatting on the cache's name makes the final rename fail, as a read-only
+    # folder would (tests run as root here, where chmod does not stop writes).
+    blocker = cache_path_for(rpf_file)
+    blocker.mkdir()
+    (blocker / "keep").write_text("x")
+    assert load_rpf(rpf_file).value is not None
+    assert sorted(p.name for p in rpf_file.parent.iterdir()) == sorted([rpf_file.name, blocker.name])
+    assert load_rpf(rpf_file).value is not None  # and reading still works
+
+
+def test_errors_are_never_cached(tmp_path: Path) -> None:
+    source = tmp_path / "bad.csv"
+    source.write_text("Valuation_DT,1/4/2019\n")
+    assert load_rpf(source).value is None
+    assert not cache_path_for(source).exists()
