@@ -74,6 +74,14 @@ def _accumulate_row(
                 acc[s] += exact_rounded_term(mv_cents, returns[row, s]) - np.copysign(whole, x)
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _store_tails(
+    acc: FloatArray, hvar_count: int, hvar_k: int, svar_k: int, out: FloatArray, p: int
+) -> None:  # pragma: no cover - compiled
+    out[p, 0] = np.partition(acc[:hvar_count], hvar_k - 1)[:hvar_k].sum()
+    out[p, 1] = np.partition(acc[hvar_count:], svar_k - 1)[:svar_k].sum()
+
+
 @nb.njit(cache=True, nogil=True)
 def scenario_pnl(
     returns: FloatArray, max_abs: FloatArray, rows: IntArray, mv: FloatArray, mv_cents: IntArray
@@ -104,8 +112,7 @@ def tail_sums(
         acc = np.zeros(returns.shape[1])
         for j in range(offsets[p], offsets[p + 1]):
             _accumulate_row(acc, returns, rows[j], mv[j], mv_cents[j], max_abs[rows[j]])
-        out[p, 0] = np.partition(acc[:hvar_count], hvar_k - 1)[:hvar_k].sum()
-        out[p, 1] = np.partition(acc[hvar_count:], svar_k - 1)[:svar_k].sum()
+        _store_tails(acc, hvar_count, hvar_k, svar_k, out, p)
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
@@ -131,5 +138,4 @@ def bare_tail_sums(
             for s in range(acc.shape[0]):
                 x = m * returns[row, s]
                 acc[s] += np.copysign(np.floor(abs(x) + 0.5), x)
-        out[p, 0] = np.partition(acc[:hvar_count], hvar_k - 1)[:hvar_k].sum()
-        out[p, 1] = np.partition(acc[hvar_count:], svar_k - 1)[:svar_k].sum()
+        _store_tails(acc, hvar_count, hvar_k, svar_k, out, p)

@@ -56,22 +56,16 @@ def build_scenarios(
     hvar, svar = blocks[FieldType.HVAR_SCENARIOS], blocks[FieldType.SVAR_SCENARIOS]
     hvar_rows = _unique_rows(hvar, FieldType.HVAR_SCENARIOS, problems)
     svar_rows = _unique_rows(svar, FieldType.SVAR_SCENARIOS, problems)
-    for instrument, row in hvar_rows.items():
-        if instrument not in svar_rows:
-            problems.add(
-                hvar.line_numbers[row],
-                "FieldType",
-                f"instrument {instrument} has a FieldType 1 row but no FieldType 2 row",
-                kind="FieldType 1 row without FieldType 2 row",
-            )
-    for instrument, row in svar_rows.items():
-        if instrument not in hvar_rows:
-            problems.add(
-                svar.line_numbers[row],
-                "FieldType",
-                f"instrument {instrument} has a FieldType 2 row but no FieldType 1 row",
-                kind="FieldType 2 row without FieldType 1 row",
-            )
+    pairs = ((hvar, hvar_rows, svar_rows, 1, 2), (svar, svar_rows, hvar_rows, 2, 1))
+    for block, rows, others, has, lacks in pairs:
+        for instrument, row in rows.items():
+            if instrument not in others:
+                problems.add(
+                    block.line_numbers[row],
+                    "FieldType",
+                    f"instrument {instrument} has a FieldType {has} row but no FieldType {lacks} row",
+                    kind=f"FieldType {has} row without FieldType {lacks} row",
+                )
     if problems.has_errors:
         return None
 
