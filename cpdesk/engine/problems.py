@@ -27,6 +27,7 @@ class Problem:
     field: str | None
     message: str
     severity: Severity = Severity.ERROR
+    code: str | None = None  # a stable name for the kind of problem, e.g. "record-count"
 
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
@@ -41,6 +42,7 @@ class Problem:
             "field": self.field,
             "message": self.message,
             "severity": self.severity.value,
+            "code": self.code,
         }
 
 

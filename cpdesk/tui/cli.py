@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from cpdesk import __version__
-from cpdesk.tui import margin_command
+from cpdesk.tui import margin_command, mstd_command, report_command
 from cpdesk.tui.exit_codes import EXIT_USAGE
 
 
@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cpdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     margin_command.register(commands)
+    report_command.register(commands)
+    mstd_command.register(commands)
     return parser
 
 

@@ -1,0 +1,204 @@
+"""Check that a control/data pair arrived whole and consistent (seed 003).
+
+Both zips are opened safely; then the control header must name the same report and file date as
+the file name, its record count must equal the data file's records (header included), the data
+file's header must be the layout's fields where the catalogue knows them, and any Business Date
+column must match the control file's business date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from cpdesk.engine.problems import Problem, Severity
+from cpdesk.engine.reports.catalogue import Catalogue, ReportInfo
+from cpdesk.engine.reports.control import ControlRecord, parse_control
+from cpdesk.engine.reports.csvdata import DataFile, parse_data_file
+from cpdesk.engine.reports.names import ReportFileName
+from cpdesk.engine.reports.zipsafe import DEFAULT_LIMITS, ZipLimits, read_single_member
+
+
+@dataclass(frozen=True, slots=True)
+class ZipFile:
+    """A pair file as received: its name and raw bytes."""
+
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    name: ReportFileName
+    info: ReportInfo | None
+    control: ControlRecord | None
+    data: DataFile | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity is Severity.ERROR for p in self.problems)
+
+    @property
+    def business_date(self) -> date | None:
+        return self.control.business_date if self.control else None
+
+    @property
+    def record_count(self) -> int | None:
+        return self.control.record_count if self.control else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "report_id": self.name.report_id,
+            "participant": self.name.participant,
+            "timestamp": self.name.timestamp.isoformat(),
+            "business_date": self.business_date.isoformat() if self.business_date else None,
+            "record_count": self.record_count,
+            "ok": self.ok,
+            "problems": [p.as_dict() for p in self.problems],
+            "known": self.info is not None,
+            "report_name": self.info.name if self.info else None,
+        }
+
+
+def header_problems(source: str, found: tuple[str, ...], expected: tuple[str, ...]) -> list[Problem]:
+    """Missing, extra or reordered header fields, each named."""
+    problems = []
+
+    def add(message: str) -> None:
+        problems.append(Problem(source, 1, None, message, Severity.ERROR, "header-fields"))
+
+    for field in expected:
+        if field not in found:
+            add(f"header lacks field {field!r}")
+    for field in found:
+        if field not in expected:
+            add(f"header has unexpected field {field!r}")
+    common_found = [f for f in found if f in expected]
+    common_expected = [f for f in expected if f in found]
+    if common_found != common_expected:
+        first = next(a for a, b in zip(common_found, common_expected, strict=True) if a != b)
+        add(f"header fields are out of order from {first!r} on")
+    return problems
+
+
+def check_pair(
+    name: ReportFileName,
+    control_zip: ZipFile | None,
+    data_zip: ZipFile | None,
+    catalogue: Catalogue,
+    limits: ZipLimits = DEFAULT_LIMITS,
+) -> PairCheck:
+    problems: list[Problem] = []
+    info = catalogue.get(name.report_id)
+    if info is None:
+        problems.append(
+            Problem(
+                name.stem,
+                None,
+                None,
+                f"report id {name.report_id} is not in the catalogue",
+                Severity.WARNING,
+                "unknown-report",
+            )
+        )
+    control_source = control_zip.name if control_zip else f"{name.stem}.CNTL.ZIP"
+    data_source = data_zip.name if data_zip else f"{name.stem}.CSV.ZIP"
+
+    control = None
+    if control_zip is None:
+        problems.append(
+            Problem(control_source, None, None, "control file is missing", Severity.ERROR, "missing-control")
+        )
+    else:
+        member = read_single_member(control_zip.content, control_source, name.stem + ".CNTL", limits)
+        problems += member.problems
+        if member.value is not None:
+            parsed = parse_control(member.value, control_source)
+            problems += parsed.problems
+            control = parsed.value
+
+    data, records = None, None
+    if data_zip is None:
+        problems.append(
+            Problem(data_source, None, None, "data file is missing", Severity.ERROR, "missing-data")
+        )
+    else:
+        member = read_single_member(data_zip.content, data_source, name.stem + ".CSV", limits)
+        problems += member.problems
+        if member.value is not None and info is not None and info.parser == "rpf01":
+            # RPF01's content is its own layout (guide §2), not a field-name CSV: count its lines.
+            records = sum(1 for line in member.value.splitlines() if line.strip())
+        elif member.value is not None:
+            parsed_data = parse_data_file(member.value, data_source)
+            problems += parsed_data.problems
+            data = parsed_data.value
+            records = data.record_count if data else None
+
+    if control is not None:
+        problems += _against_name(name, control, control_source)
+        if records is not None and records != control.record_count:
+            problems.append(
+                Problem(
+                    data_source,
+                    None,
+                    None,
+                    f"control file counts {control.record_count} records, data file has {records}",
+                    Severity.ERROR,
+                    "record-count",
+                )
+            )
+        if data is not None:
+            problems += _data_consistency(control, data, info, data_source)
+    return PairCheck(name, info, control, data, tuple(problems))
+
+
+def _against_name(name: ReportFileName, control: ControlRecord, source: str) -> list[Problem]:
+    problems = []
+    if control.report_id != name.report_id:
+        problems.append(
+            Problem(
+                source,
+                1,
+                "R4 Report ID",
+                f"control file is for {control.report_id}, the file name says {name.report_id}",
+                Severity.ERROR,
+                "report-id",
+            )
+        )
+    if control.file_date != name.timestamp.date():
+        problems.append(
+            Problem(
+                source,
+                1,
+                "R2 File Date",
+                f"File Date {control.file_date:%Y%m%d} differs from the file name's {name.timestamp:%Y%m%d}",
+                Severity.ERROR,
+                "file-date",
+            )
+        )
+    return problems
+
+
+def _data_consistency(
+    control: ControlRecord, data: DataFile, info: ReportInfo | None, source: str
+) -> list[Problem]:
+    problems = header_problems(source, data.fields, info.fields) if info is not None and info.fields else []
+    column = data.column("Business Date")
+    if column is None:
+        return problems
+    expected = f"{control.business_date:%Y%m%d}"
+    for record in data.records:
+        value = record.values[column] if column < len(record.values) else ""
+        if value != expected:
+            problems.append(
+                Problem(
+                    source,
+                    record.number,
+                    "Business Date",
+                    f"Business Date {value!r} differs from the control file's {expected}",
+                    Severity.ERROR,
+                    "business-date",
+                )
+            )
+    return problems
