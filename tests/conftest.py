@@ -5,12 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from cpdesk import samples
 from cpdesk.engine.margin import MarginParameters, PositionLimitInputs
 from cpdesk.engine.positions import Position, parse_flat_groups, parse_positions
 from cpdesk.engine.rpf import RiskParameterFile, parse_rpf
+
+# Property tests are derandomised so CI is reproducible; HYPOTHESIS_PROFILE=explore searches wider.
+settings.register_profile("ci", max_examples=200, derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", max_examples=2_000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_REFERENCE = REPO.parent / "shared" / "reference"

@@ -17,10 +17,10 @@ from cpdesk.engine.margin.calculator import (
     DEFAULT_HEDGE_INSTRUMENT,
     DEFAULT_MARGIN_CREDIT_HKD,
 )
-from cpdesk.engine.numbers import parse_decimal
 from cpdesk.engine.positions import parse_flat_groups, parse_positions
 from cpdesk.engine.problems import InputError, Problem, Severity
 from cpdesk.engine.rpf.cache import load_rpf
+from cpdesk.tui.arguments import decimal_argument
 from cpdesk.tui.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
 
 # The JSON contract: these integer fields come first and in this order.
@@ -44,13 +44,6 @@ JSON_FIELDS = (
 )
 
 
-def _amount(text: str) -> Decimal:
-    try:
-        return parse_decimal(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "margin",
@@ -66,14 +59,14 @@ def register(commands: Any) -> None:
     )
     parser.add_argument(
         "--multiplier",
-        type=_amount,
+        type=decimal_argument,
         default=Decimal(1),
         metavar="X",
         help="flat rate margin multiplier (DWH0081C; default 1)",
     )
     parser.add_argument(
         "--floor-rate",
-        type=_amount,
+        type=decimal_argument,
         default=DEFAULT_FLOOR_RATE,
         metavar="X",
         help=f"portfolio margin floor rate (default {DEFAULT_FLOOR_RATE})",
@@ -97,21 +90,25 @@ def register(commands: Any) -> None:
     parser.add_argument("--holiday", action="store_true", help="apply the holiday add-on (Holiday_Factor)")
     parser.add_argument(
         "--margin-credit",
-        type=_amount,
+        type=decimal_argument,
         default=DEFAULT_MARGIN_CREDIT_HKD,
         metavar="X",
         help="margin credit in HKD (default 5,000,000)",
     )
-    parser.add_argument("--alc", type=_amount, metavar="X", help="apportioned liquid capital in HKD")
+    parser.add_argument("--alc", type=decimal_argument, metavar="X", help="apportioned liquid capital in HKD")
     parser.add_argument(
-        "--alc-multiplier", type=_amount, metavar="X", help="apportioned liquid capital multiplier"
+        "--alc-multiplier", type=decimal_argument, metavar="X", help="apportioned liquid capital multiplier"
     )
-    parser.add_argument("--alc-cap", type=_amount, metavar="X", help="apportioned liquid capital cap in HKD")
     parser.add_argument(
-        "--pla-rate", type=_amount, metavar="X", help="position limit add-on rate (e.g. 0.25)"
+        "--alc-cap", type=decimal_argument, metavar="X", help="apportioned liquid capital cap in HKD"
     )
-    parser.add_argument("--credit-risk-addon", type=_amount, default=Decimal(0), metavar="X", help="HKD")
-    parser.add_argument("--adhoc-addon", type=_amount, default=Decimal(0), metavar="X", help="HKD")
+    parser.add_argument(
+        "--pla-rate", type=decimal_argument, metavar="X", help="position limit add-on rate (e.g. 0.25)"
+    )
+    parser.add_argument(
+        "--credit-risk-addon", type=decimal_argument, default=Decimal(0), metavar="X", help="HKD"
+    )
+    parser.add_argument("--adhoc-addon", type=decimal_argument, default=Decimal(0), metavar="X", help="HKD")
     parser.add_argument(
         "--lenient",
         action="store_true",

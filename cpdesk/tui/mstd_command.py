@@ -14,9 +14,9 @@ from rich.table import Table
 
 from cpdesk.connectors.report_files import read_data_file
 from cpdesk.engine.mstd import Disagreement, MstdInputs, mstd_requirement, reconcile
-from cpdesk.engine.numbers import parse_decimal
 from cpdesk.engine.problems import Severity
-from cpdesk.engine.reports.rmcnm01 import parse_rate, parse_rmcnm01
+from cpdesk.engine.reports.rmcnm01 import parse_rmcnm01
+from cpdesk.tui.arguments import decimal_argument, rate_argument
 from cpdesk.tui.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
 
 AMOUNT_OPTIONS = (
@@ -29,20 +29,6 @@ AMOUNT_OPTIONS = (
 )
 
 
-def _amount(text: str) -> Decimal:
-    try:
-        return parse_decimal(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _rate(text: str) -> Decimal:
-    try:
-        return parse_rate(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "mstd",
@@ -50,9 +36,11 @@ def register(commands: Any) -> None:
         description="MSTD = max(daily, monthly); amounts in CNY, rounded to the nearest dollar.",
     )
     for dest, flag, text in AMOUNT_OPTIONS:
-        parser.add_argument(flag, dest=dest, type=_amount, metavar="X", help=f"{text}, CNY (default 0)")
+        parser.add_argument(
+            flag, dest=dest, type=decimal_argument, metavar="X", help=f"{text}, CNY (default 0)"
+        )
     parser.add_argument(
-        "--rate", type=_rate, metavar="X", help="Mainland Settlement Deposit Rate: 18%% or 0.18"
+        "--rate", type=rate_argument, metavar="X", help="Mainland Settlement Deposit Rate: 18%% or 0.18"
     )
     parser.add_argument("--report", type=Path, metavar="PATH", help="recompute every row of an RMCNM01 file")
     parser.add_argument("--json", action="store_true", help="print JSON")

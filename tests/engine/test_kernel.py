@@ -40,7 +40,7 @@ cents_values = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings()
 @given(st.lists(st.tuples(cents_values, returns_10dp), min_size=1, max_size=20))
 @example([(-400_000_000_00, Decimal("0.01391")), (2_000_000_00, Decimal("0.136461"))])
 def test_terms_match_decimal_arithmetic(pairs: list[tuple[int, Decimal]]) -> None:
@@ -50,7 +50,7 @@ def test_terms_match_decimal_arithmetic(pairs: list[tuple[int, Decimal]]) -> Non
     assert kernel_terms(cents, rets) == [exact(c, r) for c, r in pairs]
 
 
-@settings(max_examples=300, deadline=None)
+@settings()
 @given(
     odd_a=st.integers(min_value=-(10**9), max_value=10**9).map(lambda n: 2 * n + 1),
     odd_b=st.integers(min_value=-(10**5), max_value=10**5).map(lambda n: 2 * n + 1),

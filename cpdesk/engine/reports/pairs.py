@@ -106,34 +106,22 @@ def check_pair(
     data_source = data_zip.name if data_zip else f"{name.stem}.CSV.ZIP"
 
     control = None
-    if control_zip is None:
-        problems.append(
-            Problem(control_source, None, None, "control file is missing", Severity.ERROR, "missing-control")
-        )
-    else:
-        member = read_single_member(control_zip.content, control_source, name.stem + ".CNTL", limits)
-        problems += member.problems
-        if member.value is not None:
-            parsed = parse_control(member.value, control_source)
-            problems += parsed.problems
-            control = parsed.value
+    content = _member(control_zip, control_source, name.stem + ".CNTL", "missing-control", limits, problems)
+    if content is not None:
+        parsed = parse_control(content, control_source)
+        problems += parsed.problems
+        control = parsed.value
 
     data, records = None, None
-    if data_zip is None:
-        problems.append(
-            Problem(data_source, None, None, "data file is missing", Severity.ERROR, "missing-data")
-        )
-    else:
-        member = read_single_member(data_zip.content, data_source, name.stem + ".CSV", limits)
-        problems += member.problems
-        if member.value is not None and info is not None and info.parser == "rpf01":
-            # RPF01's content is its own layout (guide §2), not a field-name CSV: count its lines.
-            records = sum(1 for line in member.value.splitlines() if line.strip())
-        elif member.value is not None:
-            parsed_data = parse_data_file(member.value, data_source)
-            problems += parsed_data.problems
-            data = parsed_data.value
-            records = data.record_count if data else None
+    content = _member(data_zip, data_source, name.stem + ".CSV", "missing-data", limits, problems)
+    if content is not None and info is not None and info.parser == "rpf01":
+        # RPF01's content is its own layout (guide §2), not a field-name CSV: count its lines.
+        records = sum(1 for line in content.splitlines() if line.strip())
+    elif content is not None:
+        parsed_data = parse_data_file(content, data_source)
+        problems += parsed_data.problems
+        data = parsed_data.value
+        records = data.record_count if data else None
 
     if control is not None:
         problems += _against_name(name, control, control_source)
@@ -151,6 +139,24 @@ def check_pair(
         if data is not None:
             problems += _data_consistency(control, data, info, data_source)
     return PairCheck(name, info, control, data, tuple(problems))
+
+
+def _member(
+    archive: ZipFile | None,
+    source: str,
+    expected: str,
+    missing_code: str,
+    limits: ZipLimits,
+    problems: list[Problem],
+) -> bytes | None:
+    """The one member of a pair file, or None (with the reason added to ``problems``)."""
+    if archive is None:
+        what = "control" if missing_code == "missing-control" else "data"
+        problems.append(Problem(source, None, None, f"{what} file is missing", Severity.ERROR, missing_code))
+        return None
+    member = read_single_member(archive.content, source, expected, limits)
+    problems += member.problems
+    return member.value
 
 
 def _against_name(name: ReportFileName, control: ControlRecord, source: str) -> list[Problem]:
