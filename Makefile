@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench bench-quick clean
+.PHONY: demo demo-margin test lint bench bench-quick clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cpdesk needs Python 3.11 or newer (set PYTHON=...)")'
@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# The guide's worked example (HKSCC VaR Platform IM Calculation Guide v1.4, §3).
+# A simulated trading day fetched twice from two simulated HKEX facilities.
 demo: $(STAMP)
+	$(BIN)/cpdesk demo
+
+# The guide's worked example (HKSCC VaR Platform IM Calculation Guide v1.4, §3).
+demo-margin: $(STAMP)
 	$(BIN)/cpdesk margin --lenient \
 		--rpf cpdesk/samples/guide/rpf01-guide-sample.csv \
 		--positions cpdesk/samples/guide/guide-sample-positions.csv \
@@ -36,6 +40,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/margin_bench.py --json
+	$(BIN)/python bench/sync_bench.py --json
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/margin_bench.py --quick --json

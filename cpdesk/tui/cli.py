@@ -11,7 +11,14 @@ import sys
 from collections.abc import Sequence
 
 from cpdesk import __version__
-from cpdesk.tui import margin_command, mstd_command, report_command
+from cpdesk.tui import (
+    demo_command,
+    facility_command,
+    margin_command,
+    mstd_command,
+    report_command,
+    sync_command,
+)
 from cpdesk.tui.exit_codes import EXIT_USAGE
 
 
@@ -25,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     margin_command.register(commands)
     report_command.register(commands)
     mstd_command.register(commands)
+    sync_command.register(commands)
+    facility_command.register(commands)
+    demo_command.register(commands)
     return parser
 
 

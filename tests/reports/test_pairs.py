@@ -134,9 +134,16 @@ def test_truncated_zip() -> None:
 
 def test_corrupted_member() -> None:
     whole = bytearray(seed.data_zip())
-    whole[40] ^= 0xFF  # inside the compressed data
-    code, _ = only(check(data=bytes(whole)))
+    whole[40] ^= 0xFF  # inside the local header's copy of the name
+    assert only(check(data=bytes(whole))) == (
+        "damaged",
+        "member is damaged (file name in the directory and in the local header differ)",
+    )
+    whole = bytearray(seed.data_zip())
+    whole[30 + len(seed.STEM) + 4 + 60] ^= 0xFF  # inside the compressed data
+    code, message = only(check(data=bytes(whole)))
     assert code == "damaged"
+    assert "CRC-32" in message or "inflated" in message or "declares" in message
 
 
 def test_missing_field() -> None:

@@ -8,8 +8,11 @@ column must match the control file's business date.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+
+import numpy as np
 
 from cpdesk.engine.problems import Problem, Severity
 from cpdesk.engine.reports.catalogue import Catalogue, ReportInfo
@@ -59,6 +62,52 @@ class PairCheck:
             "known": self.info is not None,
             "report_name": self.info.name if self.info else None,
         }
+
+
+class RecordCounter:
+    """Counts non-blank lines (a CR alone is blank) of content handed over in pieces.
+
+    Cheap on the common case: a piece without two line ends in a row is counted with one
+    ``bytes.count``; only pieces holding blank lines are examined byte by byte (with numpy).
+    """
+
+    def __init__(self) -> None:
+        self.line_ends = 0
+        self.blank = 0
+        self.tail = b"\n\n"  # as if the content followed a line end: a first blank line counts
+        self.open_start = b""  # the first bytes of the line not yet ended
+        self.open_length = 0
+
+    def __call__(self, piece: bytes) -> None:
+        if not piece:
+            return
+        window = self.tail + piece
+        self.line_ends += piece.count(b"\n")
+        if b"\n\n" in window or b"\n\r\n" in window:
+            raw = np.frombuffer(window, dtype=np.uint8)
+            ends = np.flatnonzero(raw == 0x0A)
+            ends = ends[ends >= len(self.tail)]
+            before = raw[ends - 1]
+            self.blank += int(
+                np.count_nonzero((before == 0x0A) | ((before == 0x0D) & (raw[ends - 2] == 0x0A)))
+            )
+        self.tail = window[-2:]
+        last_end = piece.rfind(b"\n")
+        if last_end >= 0:
+            self.open_start, self.open_length = piece[last_end + 1 : last_end + 3], len(piece) - last_end - 1
+        else:
+            self.open_start, self.open_length = (self.open_start + piece)[:2], self.open_length + len(piece)
+
+    @property
+    def records(self) -> int:
+        unfinished = self.open_length > 1 or (self.open_length == 1 and self.open_start != b"\r")
+        return self.line_ends - self.blank + (1 if unfinished else 0)
+
+
+def count_records(content: bytes) -> int:
+    counter = RecordCounter()
+    counter(content)
+    return counter.records
 
 
 def header_problems(source: str, found: tuple[str, ...], expected: tuple[str, ...]) -> list[Problem]:
@@ -113,15 +162,21 @@ def check_pair(
         control = parsed.value
 
     data, records = None, None
-    content = _member(data_zip, data_source, name.stem + ".CSV", "missing-data", limits, problems)
-    if content is not None and info is not None and info.parser == "rpf01":
-        # RPF01's content is its own layout (guide §2), not a field-name CSV: count its lines.
-        records = sum(1 for line in content.splitlines() if line.strip())
-    elif content is not None:
-        parsed_data = parse_data_file(content, data_source)
-        problems += parsed_data.problems
-        data = parsed_data.value
-        records = data.record_count if data else None
+    if info is not None and info.parser == "rpf01":
+        # RPF01's content is its own layout (guide §2), not a field-name CSV: count its lines,
+        # in pieces as it is inflated.
+        counter = RecordCounter()
+        content = _member(
+            data_zip, data_source, name.stem + ".CSV", "missing-data", limits, problems, counter
+        )
+        records = counter.records if content is not None else None
+    else:
+        content = _member(data_zip, data_source, name.stem + ".CSV", "missing-data", limits, problems)
+        if content is not None:
+            parsed_data = parse_data_file(content, data_source)
+            problems += parsed_data.problems
+            data = parsed_data.value
+            records = data.record_count if data else None
 
     if control is not None:
         problems += _against_name(name, control, control_source)
@@ -148,13 +203,14 @@ def _member(
     missing_code: str,
     limits: ZipLimits,
     problems: list[Problem],
+    consume: Callable[[bytes], None] | None = None,
 ) -> bytes | None:
     """The one member of a pair file, or None (with the reason added to ``problems``)."""
     if archive is None:
         what = "control" if missing_code == "missing-control" else "data"
         problems.append(Problem(source, None, None, f"{what} file is missing", Severity.ERROR, missing_code))
         return None
-    member = read_single_member(archive.content, source, expected, limits)
+    member = read_single_member(archive.content, source, expected, limits, consume)
     problems += member.problems
     return member.value
 

@@ -1,0 +1,229 @@
+"""The SQLite ledger: every sign-on attempt and every file fetched, shared by all cpdesk processes.
+
+Write-ahead logging lets one process write while others read; ``BEGIN IMMEDIATE`` makes the
+sign-on check-and-record atomic across processes, so two ``cpdesk sync`` runs cannot both take the
+last sign-on slot of a five-minute window.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sign_on (
+    id INTEGER PRIMARY KEY,
+    facility TEXT NOT NULL,
+    account TEXT NOT NULL,
+    at REAL NOT NULL,              -- epoch seconds when the attempt was reserved
+    outcome TEXT NOT NULL,         -- pending, ok, refused, error, released (never reached the server)
+    detail TEXT NOT NULL DEFAULT '',
+    pid INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sign_on_window ON sign_on (account, at);
+CREATE TABLE IF NOT EXISTS file (
+    id INTEGER PRIMARY KEY,
+    facility TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    remote_mtime REAL NOT NULL,
+    sha256 TEXT NOT NULL,
+    business_date TEXT NOT NULL,
+    archive_path TEXT NOT NULL,
+    downloaded_at REAL NOT NULL,
+    verified_at REAL NOT NULL,
+    result TEXT NOT NULL,          -- verified, failed
+    detail TEXT NOT NULL DEFAULT '',
+    UNIQUE (facility, folder, name, size, remote_mtime)
+);
+CREATE TABLE IF NOT EXISTS seen (
+    facility TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    remote_mtime REAL NOT NULL,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    PRIMARY KEY (facility, folder, name)
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SignOnRow:
+    id: int
+    facility: str
+    account: str
+    at: float
+    outcome: str
+    detail: str
+    pid: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    facility: str
+    folder: str
+    name: str
+    size: int
+    remote_mtime: float
+    sha256: str
+    business_date: str
+    archive_path: str
+    downloaded_at: float
+    verified_at: float
+    result: str
+    detail: str
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across processes and crashes
+        with self.transaction():
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locked) transaction: check-then-write is atomic across processes."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- sign-ons ---------------------------------------------------------------------------
+
+    def reserve_sign_on(
+        self, facility: str, account: str, now: float, window_seconds: float, limit: int
+    ) -> int | float:
+        """Record a pending attempt and return its id, or, when ``limit`` attempts already fall in
+        the window, record nothing and return the time the oldest of them leaves it."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT at FROM sign_on WHERE account = ? AND at > ? AND outcome != 'released' ORDER BY at",
+                (account, now - window_seconds),
+            ).fetchall()
+            if len(rows) >= limit:
+                return float(rows[len(rows) - limit][0]) + window_seconds
+            cursor = db.execute(
+                "INSERT INTO sign_on (facility, account, at, outcome, pid) VALUES (?, ?, ?, 'pending', ?)",
+                (facility, account, now, os.getpid()),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    def finish_sign_on(self, attempt: int, outcome: str, detail: str = "") -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE sign_on SET outcome = ?, detail = ? WHERE id = ?", (outcome, detail, attempt))
+
+    def sign_ons(self, since: float = 0.0) -> list[SignOnRow]:
+        rows = self._db.execute(
+            "SELECT id, facility, account, at, outcome, detail, pid FROM sign_on "
+            "WHERE at >= ? ORDER BY at, id",
+            (since,),
+        ).fetchall()
+        return [SignOnRow(*row) for row in rows]
+
+    # -- files -----------------------------------------------------------------------------
+
+    def has_file(
+        self,
+        facility: str,
+        folder: str,
+        name: str,
+        size: int | None = None,
+        remote_mtime: float | None = None,
+    ) -> bool:
+        """Fetched already: by name (once a day), or by name, size and time (intraday files)."""
+        if size is None or remote_mtime is None:
+            query = "SELECT 1 FROM file WHERE facility = ? AND folder = ? AND name = ? LIMIT 1"
+            args: tuple[object, ...] = (facility, folder, name)
+        else:
+            query = (
+                "SELECT 1 FROM file WHERE facility = ? AND folder = ? AND name = ? AND size = ? "
+                "AND remote_mtime = ? LIMIT 1"
+            )
+            args = (facility, folder, name, size, remote_mtime)
+        return self._db.execute(query, args).fetchone() is not None
+
+    def record_files(self, rows: list[FileRow]) -> None:
+        """Record fetched files, all in one transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO file (facility, folder, name, size, remote_mtime, sha256, "
+                "business_date, archive_path, downloaded_at, verified_at, result, detail) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        r.facility,
+                        r.folder,
+                        r.name,
+                        r.size,
+                        r.remote_mtime,
+                        r.sha256,
+                        r.business_date,
+                        r.archive_path,
+                        r.downloaded_at,
+                        r.verified_at,
+                        r.result,
+                        r.detail,
+                    )
+                    for r in rows
+                ],
+            )
+
+    def files(self, facility: str | None = None) -> list[FileRow]:
+        query = (
+            "SELECT facility, folder, name, size, remote_mtime, sha256, business_date, archive_path, "
+            "downloaded_at, verified_at, result, detail FROM file"
+        )
+        args: tuple[object, ...] = ()
+        if facility is not None:
+            query += " WHERE facility = ?"
+            args = (facility,)
+        rows = self._db.execute(query + " ORDER BY id", args).fetchall()
+        return [FileRow(*row) for row in rows]
+
+    def archived_path(self, facility: str, folder: str, name: str) -> str | None:
+        row = self._db.execute(
+            "SELECT archive_path FROM file WHERE facility = ? AND folder = ? AND name = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (facility, folder, name),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- what the server showed ------------------------------------------------------------
+
+    def mark_seen(self, facility: str, entries: list[tuple[str, str, int, float]], now: float) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO seen (facility, folder, name, size, remote_mtime, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (facility, folder, name) DO UPDATE SET "
+                "size = excluded.size, remote_mtime = excluded.remote_mtime, last_seen = excluded.last_seen",
+                [(facility, folder, name, size, mtime, now, now) for folder, name, size, mtime in entries],
+            )
