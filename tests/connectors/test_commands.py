@@ -15,7 +15,9 @@ from cpdesk.tui.cli import main
 from tests.connectors.conftest import SiteFactory
 
 
-def test_init_writes_a_commented_config_that_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_writes_a_commented_config_that_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "cpdesk.toml"
     assert main(["init", "--participant", "CXYZ", "--config", str(path)]) == 0
     text = path.read_text()
@@ -52,7 +54,9 @@ def test_sync_with_a_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFi
     assert "cpdesk init" in capsys.readouterr().err
 
 
-def test_trust_pins_only_the_confirmed_fingerprint(make_site: SiteFactory, capsys: pytest.CaptureFixture[str]) -> None:
+def test_trust_pins_only_the_confirmed_fingerprint(
+    make_site: SiteFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
     site = make_site(trust=False, publish=False)
     site.config()
     config = str(site.folder / "cpdesk.toml")
@@ -62,20 +66,35 @@ def test_trust_pins_only_the_confirmed_fingerprint(make_site: SiteFactory, capsy
     fingerprint = sha256_fingerprint(site.facility.host_public_key())
     assert main(["facility", "trust", "--config", config, "--fingerprint", fingerprint]) == 0
     out = capsys.readouterr().out
-    assert fingerprint in out and "MD5:" in out and "pinned" in out
+    assert fingerprint in out
+    assert "MD5:" in out
+    assert "pinned" in out
     assert main(["facility", "trust", "--config", config]) == 0
     assert "already trusted" in capsys.readouterr().out
     assert len(site.facility.sign_ons) == 0  # trusting needs no sign-on
 
 
-def test_trust_refuses_a_changed_key_without_replace(make_site: SiteFactory, capsys: pytest.CaptureFixture[str]) -> None:
+def test_trust_refuses_a_changed_key_without_replace(
+    make_site: SiteFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
     import paramiko
 
     site = make_site(trust=False, publish=False)
     site.config()
     KnownHosts(site.folder / "known_hosts").add(site.address, paramiko.RSAKey.generate(2048))
-    assert main(["facility", "trust", "--config", str(site.folder / "cpdesk.toml"), "--fingerprint",
-                 sha256_fingerprint(site.facility.host_public_key())]) == 1
+    assert (
+        main(
+            [
+                "facility",
+                "trust",
+                "--config",
+                str(site.folder / "cpdesk.toml"),
+                "--fingerprint",
+                sha256_fingerprint(site.facility.host_public_key()),
+            ]
+        )
+        == 1
+    )
     assert "differs from the pinned key" in capsys.readouterr().err
 
 
@@ -94,9 +113,9 @@ def test_archive_never_writes_outside_its_root(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "archive")
     for bad in ("../x", ".x", "a/b", "a\\b", "c:d", "tab\there", " padded ", "x" * 300):
         assert unsafe_remote_name(bad), bad
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="name"):
             archive.final_path(date(2021, 5, 7), "COMMON", bad)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot be used in the archive"):
         archive.final_path(date(2021, 5, 7), "../COMMON", "x.csv")
     assert archive.final_path(date(2021, 5, 7), "INBOX/20210507", "x.csv") == (
         tmp_path / "archive/2021-05-07/INBOX/20210507/x.csv"
