@@ -78,7 +78,7 @@ def _demo_clock(day_end: datetime) -> Callable[[], datetime]:
 def run_demo(args: argparse.Namespace) -> int:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cpdesk-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
-    console = Console(stderr=args.json)
+    console = Console(stderr=args.json, width=None if sys.stdout.isatty() else 120)
     day = TradingDays().latest_on_or_before(datetime.now(HKT).date())
     clock = _demo_clock(datetime.combine(day, datetime.min.time(), HKT) + timedelta(hours=21, minutes=30))
     facilities: list[SimulatedFacility] = []

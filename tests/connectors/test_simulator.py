@@ -118,3 +118,13 @@ def test_each_account_sees_its_own_key_folder(make_site: SiteFactory, tmp_path: 
         fs.put(io.BytesIO(b"k"), "KEY_MANAGEMENT", "CXYZ001.pub")
     assert site.facility.store.get("account/CXYZ001/KEY_MANAGEMENT", "CXYZ001.pub") is not None
     assert site.facility.store.get("account/CXYZ002/KEY_MANAGEMENT", "CXYZ001.pub") is None
+
+
+def test_refused_logins_fault(make_site: SiteFactory) -> None:
+    site = make_site(publish=False)
+    site.facility.faults.refuse_logins = True
+    with pytest.raises(AuthenticationFailed, match="authentication failed"):
+        session(site)
+    assert site.facility.sign_ons[-1].reason == "logins refused (fault injected)"
+    site.facility.faults.refuse_logins = False
+    session(site).close()
