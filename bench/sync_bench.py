@@ -16,7 +16,6 @@ import getpass
 import io
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -25,17 +24,14 @@ import tempfile
 import time
 import zipfile
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
-
-import paramiko
 
 from cpdesk.connectors.config import load_config
 from cpdesk.connectors.hostkeys import KnownHosts
 from cpdesk.connectors.keyfiles import write_new_rsa_key
 from cpdesk.connectors.ledger import Ledger
 from cpdesk.connectors.profile import parse_profile
-from cpdesk.connectors.simulator.openssh import OpenSshServer
+from cpdesk.connectors.simulator.openssh import OpenSshServer, local_profile_text
 from cpdesk.connectors.sync import FacilitySync
 from cpdesk.engine.reports.catalogue import load_catalogue
 from cpdesk.engine.rpf.synthetic import synthetic_rpf_lines
@@ -79,30 +75,18 @@ def build_day(remote: Path, instruments: int, other_bytes: int) -> int:
     return sum(p.stat().st_size for p in remote.rglob("*") if p.is_file())
 
 
-def profile_text(remote: Path, user: str) -> str:
-    text = resources.files("cpdesk.connectors.profiles").joinpath("derivatives.toml").read_text()
-    text = re.sub(r'pattern = ".*"', f'pattern = "^{re.escape(user)}$"', text)
-    base = str(remote).lstrip("/")
-    for folder in ("COMMON", "{participant}", "KEY_MANAGEMENT", "LOPREPORT", "LOPRESULT"):
-        text = text.replace(f'path = "{folder}"', f'path = "{base}/{folder}"')
-    return text
-
-
 def run(instruments: int, other_bytes: int) -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix="cpdesk_sync_bench_", dir="/tmp"))
     try:
         remote = work / "remote"
         total = build_day(remote, instruments, other_bytes)
-        (work / "profile.toml").write_text(profile_text(remote, getpass.getuser()))
+        (work / "profile.toml").write_text(local_profile_text(getpass.getuser(), remote))
         profile = parse_profile((work / "profile.toml").read_text(), "bench")
         server = OpenSshServer(work / "sshd", profile.algorithms)
         server.authorize(write_new_rsa_key(work / "key"))
         address = server.start()
         try:
-            host = paramiko.PKey.from_path(server.host_key_path)
-            KnownHosts(work / "known_hosts").add(
-                address, paramiko.PKey.from_type_string(host.get_name(), host.asbytes())
-            )
+            KnownHosts(work / "known_hosts").add(address, server.host_public_key())
             (work / "cpdesk.toml").write_text(
                 CONFIG.format(participant=PARTICIPANT, address=address, user=server.user)
             )

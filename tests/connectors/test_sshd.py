@@ -6,30 +6,21 @@ pass or fail. Elsewhere, a machine without sshd skips them and says why.
 
 from __future__ import annotations
 
+import getpass
 import io
 import os
-import re
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 
-import paramiko
 import pytest
 
 from cpdesk.connectors.governor import SignOnGovernor
 from cpdesk.connectors.hostkeys import KnownHosts
 from cpdesk.connectors.keyfiles import write_new_rsa_key
 from cpdesk.connectors.ledger import Ledger
-from cpdesk.connectors.profile import FacilityProfile, parse_profile
+from cpdesk.connectors.profile import parse_profile
 from cpdesk.connectors.sftp_client import Credentials, SftpSession, open_session
-from cpdesk.connectors.simulator.openssh import OpenSshServer, find_sshd
-
-
-def profile_for(user: str) -> FacilityProfile:
-    """The derivatives profile, with the local user as its account (sshd needs a real user)."""
-    text = resources.files("cpdesk.connectors.profiles").joinpath("derivatives.toml").read_text()
-    text = re.sub(r'pattern = ".*"', f'pattern = "^{re.escape(user)}$"', text)
-    return parse_profile(text, "derivatives for sshd")
+from cpdesk.connectors.simulator.openssh import OpenSshServer, find_sshd, local_profile_text
 
 
 @pytest.fixture(params=["ssh-rsa", "rsa-sha2"])
@@ -39,15 +30,12 @@ def session(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Sf
             pytest.fail("OpenSSH sshd is required here (CPDESK_REQUIRE_SSHD) but not installed")
         pytest.skip("OpenSSH sshd is not installed on this machine (CI installs openssh-server)")
     sha1_only = request.param == "ssh-rsa"
-    profile = profile_for(OpenSshServer(tmp_path, profile_for("x").algorithms).user)
+    profile = parse_profile(local_profile_text(getpass.getuser()), "derivatives for sshd")
     server = OpenSshServer(tmp_path / "sshd", profile.algorithms, sha1_host_key_only=sha1_only)
     server.authorize(write_new_rsa_key(tmp_path / "client_key"))
     address = server.start()
     try:
-        host_key = paramiko.PKey.from_path(server.host_key_path)
-        KnownHosts(tmp_path / "known_hosts").add(
-            address, paramiko.PKey.from_type_string(host_key.get_name(), host_key.asbytes())
-        )
+        KnownHosts(tmp_path / "known_hosts").add(address, server.host_public_key())
         with Ledger(tmp_path / "ledger.sqlite") as ledger:
             fs = open_session(
                 "sshd",

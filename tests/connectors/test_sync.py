@@ -22,7 +22,7 @@ from cpdesk.connectors.simulator.day import (
     publish_intraday,
     publish_pair,
 )
-from cpdesk.connectors.sync import FacilityResult, FacilitySync, FileOutcome, SilentReporter
+from cpdesk.connectors.sync import FacilityResult, FacilitySync, SilentReporter
 from cpdesk.engine.reports.catalogue import load_catalogue
 from tests.connectors.conftest import DAY, Site, SiteFactory
 
@@ -126,18 +126,23 @@ def test_the_sixth_sign_on_is_never_attempted(make_site: SiteFactory) -> None:
     assert run(site).status == "nothing-new"
 
 
-def test_processes_racing_never_make_a_sixth_sign_on(make_site: SiteFactory) -> None:
-    site = make_site()
+def sync_command(site: Site, *extra: str) -> list[str]:
+    """``cpdesk sync`` in a separate process, on the site's configuration."""
     site.config(check_hours="false")
-    command = [
+    return [
         sys.executable,
         "-m",
         "cpdesk.tui.cli",
         "sync",
-        "--json",
+        *extra,
         "--config",
         str(site.folder / "cpdesk.toml"),
     ]
+
+
+def test_processes_racing_never_make_a_sixth_sign_on(make_site: SiteFactory) -> None:
+    site = make_site()
+    command = sync_command(site, "--json")
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(7)]
     codes = sorted(p.wait(timeout=120) for p in runs)
     for p in runs:
@@ -263,17 +268,8 @@ def test_addresses_of_a_site_are_tried_in_turn(make_site: SiteFactory) -> None:
 
 def test_sync_command_json_and_exit_codes(make_site: SiteFactory) -> None:
     site = make_site()
-    site.config(check_hours="false")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    command = [
-        sys.executable,
-        "-m",
-        "cpdesk.tui.cli",
-        "sync",
-        "--json",
-        "--config",
-        str(site.folder / "cpdesk.toml"),
-    ]
+    command = sync_command(site, "--json")
     first = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
@@ -286,16 +282,6 @@ def test_sync_command_json_and_exit_codes(make_site: SiteFactory) -> None:
     }
     second = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert second.returncode == 3
-    plain = subprocess.run(
-        [*command[:-3], "--config", str(site.folder / "cpdesk.toml")],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    plain = subprocess.run(sync_command(site), capture_output=True, text=True, env=env, check=False)
     assert plain.returncode == 3
     assert "0 new" in plain.stdout
-
-
-def outcome_names(outcomes: list[FileOutcome]) -> list[str]:
-    return [o.name for o in outcomes]

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+
+import paramiko
 
 from cpdesk.connectors.keyfiles import write_new_rsa_key
 from cpdesk.connectors.profile import Address, Algorithms
@@ -25,6 +29,18 @@ SSHD_CANDIDATES = ("/usr/sbin/sshd", "/usr/local/sbin/sshd", "/sbin/sshd")
 def find_sshd() -> str | None:
     found = shutil.which("sshd")
     return found or next((c for c in SSHD_CANDIDATES if os.path.exists(c)), None)
+
+
+def local_profile_text(user: str, remote_root: Path | None = None) -> str:
+    """The derivatives profile for sshd on this machine: the local user as the account (sshd
+    needs a real user) and, with ``remote_root``, every folder under that directory."""
+    text = resources.files("cpdesk.connectors.profiles").joinpath("derivatives.toml").read_text("utf-8")
+    text = re.sub(r'pattern = ".*"', f'pattern = "^{re.escape(user)}$"', text)
+    if remote_root is not None:
+        base = str(remote_root).lstrip("/")
+        for folder in ("COMMON", "{participant}", "KEY_MANAGEMENT", "LOPREPORT", "LOPRESULT"):
+            text = text.replace(f'path = "{folder}"', f'path = "{base}/{folder}"')
+    return text
 
 
 def _supported(kind: str, wanted: tuple[str, ...]) -> list[str]:
@@ -50,6 +66,11 @@ class OpenSshServer:
     @property
     def host_key_path(self) -> Path:
         return self.folder / "ssh_host_rsa_key"
+
+    def host_public_key(self) -> paramiko.PKey:
+        """The public half of sshd's host key, to pin in known_hosts."""
+        private = paramiko.PKey.from_path(self.host_key_path)
+        return paramiko.PKey.from_type_string(private.get_name(), private.asbytes())
 
     def authorize(self, public_key_line: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
