@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ check_hours = true               # do not connect outside the facility's operati
 name = "{participant}001"
 key = "keys/{participant}001"       # OpenSSH private key: never uploaded, never logged
 # passphrase_file = "keys/{participant}001.passphrase"
+# registered = "2025-03-01"         # when HKEX registered this key (for `cpdesk keys status`)
 
 [[facility.accounts]]
 name = "{participant}002"
@@ -60,6 +63,10 @@ class FacilityConfig:
     accounts: tuple[Credentials, ...]
     max_wait_seconds: float
     check_hours: bool
+    registered: dict[str, date] = field(default_factory=dict)  # account -> key registered or renewed
+
+    def account(self, name: str) -> Credentials | None:
+        return next((a for a in self.accounts if a.account == name), None)
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,7 @@ def _facility(base: Path, raw: dict[str, Any], index: int) -> FacilityConfig:
     else:
         raise ConfigurationError(f"{where}: site {site!r} is not one of {', '.join(profile.sites)}")
     accounts = []
+    registered: dict[str, date] = {}
     for account in raw.get("accounts", []):
         name = str(account.get("name", ""))
         problem = profile.check_account(name)
@@ -113,6 +121,13 @@ def _facility(base: Path, raw: dict[str, Any], index: int) -> FacilityConfig:
             except OSError as exc:
                 raise ConfigurationError(f"{where}: cannot read {passphrase_path}: {exc.strerror}") from None
         accounts.append(Credentials(name, _path(base, account.get("key"), f"{where} key"), passphrase))
+        if "registered" in account:
+            try:
+                registered[name] = date.fromisoformat(str(account["registered"]))
+            except ValueError:
+                raise ConfigurationError(
+                    f"{where}: registered {account['registered']!r} is not YYYY-MM-DD"
+                ) from None
     if not accounts:
         raise ConfigurationError(f"{where}: no [[facility.accounts]]")
     participant = str(raw.get("participant", ""))
@@ -127,6 +142,7 @@ def _facility(base: Path, raw: dict[str, Any], index: int) -> FacilityConfig:
         accounts=tuple(accounts),
         max_wait_seconds=float(raw.get("max_wait_seconds", 0)),
         check_hours=bool(raw.get("check_hours", True)),
+        registered=registered,
     )
 
 
@@ -156,3 +172,24 @@ def load_config(path: Path) -> CpdeskConfig:
         trading_days=TradingDays(holidays),
         facilities=facilities,
     )
+
+
+def replace_account_key(config_path: Path, account: str, new_key: Path, note: str) -> None:
+    """Point ``account``'s ``key =`` line at ``new_key`` (relative to the file when possible) and
+    leave ``note`` as a comment beside it; the file is rewritten in one rename, comments kept."""
+    text = config_path.read_text("utf-8")
+    base = config_path.resolve().parent
+    try:
+        shown = new_key.resolve().relative_to(base).as_posix()
+    except ValueError:
+        shown = new_key.resolve().as_posix()
+    block = re.compile(
+        rf'(name\s*=\s*"{re.escape(account)}"[^\[]*?)^(\s*)key\s*=\s*"[^"]*"[^\n]*$',
+        re.MULTILINE | re.DOTALL,
+    )
+    updated, count = block.subn(lambda m: f'{m.group(1)}{m.group(2)}key = "{shown}"  # {note}', text, count=1)
+    if count != 1:
+        raise ConfigurationError(f"{config_path}: no key line for account {account} to update")
+    temporary = config_path.with_name(f".{config_path.name}.{os.getpid()}.tmp")
+    temporary.write_text(updated, "utf-8")
+    os.replace(temporary, config_path)

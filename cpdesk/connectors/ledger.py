@@ -8,13 +8,14 @@ last sign-on slot of a five-minute window.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sign_on (
@@ -43,6 +44,39 @@ CREATE TABLE IF NOT EXISTS file (
     detail TEXT NOT NULL DEFAULT '',
     UNIQUE (facility, folder, name, size, remote_mtime)
 );
+CREATE TABLE IF NOT EXISTS upload (
+    id INTEGER PRIMARY KEY,
+    facility TEXT NOT NULL,
+    account TEXT NOT NULL,
+    kind TEXT NOT NULL,            -- key, lop
+    folder TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL DEFAULT 0,
+    sha256 TEXT NOT NULL DEFAULT '',
+    at REAL NOT NULL,              -- epoch seconds when the upload was reserved
+    result TEXT NOT NULL,          -- pending, released, refused, sent, success, failed
+    detail TEXT NOT NULL DEFAULT '',
+    result_file TEXT NOT NULL DEFAULT '',
+    result_at REAL
+);
+CREATE INDEX IF NOT EXISTS upload_window ON upload (account, kind, at);
+CREATE TABLE IF NOT EXISTS key_state (
+    account TEXT PRIMARY KEY,
+    facility TEXT NOT NULL,
+    fingerprint TEXT NOT NULL DEFAULT '',
+    key_path TEXT NOT NULL DEFAULT '',
+    valid_from TEXT NOT NULL DEFAULT '',       -- registered or renewed (ISO date)
+    expires_on TEXT NOT NULL DEFAULT '',
+    overlap_until TEXT NOT NULL DEFAULT '',    -- the previous key's last day
+    previous_fingerprint TEXT NOT NULL DEFAULT '',
+    previous_key_path TEXT NOT NULL DEFAULT '',
+    last_renewal_at REAL,
+    last_renewal_result TEXT NOT NULL DEFAULT '',
+    last_renewal_detail TEXT NOT NULL DEFAULT '',
+    warning_notice TEXT NOT NULL DEFAULT '',
+    warning_expires_on TEXT NOT NULL DEFAULT '',
+    warning_file TEXT NOT NULL DEFAULT ''
+);
 CREATE TABLE IF NOT EXISTS seen (
     facility TEXT NOT NULL,
     folder TEXT NOT NULL,
@@ -65,6 +99,23 @@ class SignOnRow:
     outcome: str
     detail: str
     pid: int
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRow:
+    id: int | None
+    facility: str
+    account: str
+    kind: str  # key, lop
+    folder: str
+    name: str
+    size: int
+    sha256: str
+    at: float
+    result: str = "pending"
+    detail: str = ""
+    result_file: str = ""
+    result_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +267,90 @@ class Ledger:
             (facility, folder, name),
         ).fetchone()
         return None if row is None else str(row[0])
+
+    # -- uploads ---------------------------------------------------------------------------
+
+    def reserve_upload(
+        self, upload: UploadRow, window_seconds: float, per_window: int, day_start: float, per_day: int
+    ) -> int | float:
+        """Record a pending upload and return its id; or, when ``per_window`` uploads of that kind
+        by that account fall in the window (or ``per_day`` since ``day_start``), record nothing and
+        return when the next one is allowed."""
+        with self.transaction() as db:
+            times = [
+                row[0]
+                for row in db.execute(
+                    "SELECT at FROM upload WHERE account = ? AND kind = ? AND at > ? "
+                    "AND result != 'released' ORDER BY at",
+                    (upload.account, upload.kind, min(upload.at - window_seconds, day_start)),
+                ).fetchall()
+            ]
+            in_window = [t for t in times if t > upload.at - window_seconds]
+            if len(in_window) >= per_window:
+                return float(in_window[len(in_window) - per_window]) + window_seconds
+            if len([t for t in times if t >= day_start]) >= per_day:
+                return day_start + 86_400
+            cursor = db.execute(
+                "INSERT INTO upload (facility, account, kind, folder, name, size, sha256, at, result) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                (
+                    upload.facility,
+                    upload.account,
+                    upload.kind,
+                    upload.folder,
+                    upload.name,
+                    upload.size,
+                    upload.sha256,
+                    upload.at,
+                ),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    def finish_upload(
+        self,
+        upload_id: int,
+        result: str,
+        detail: str = "",
+        result_file: str = "",
+        result_at: float | None = None,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE upload SET result = ?, detail = ?, result_file = ?, result_at = ? WHERE id = ?",
+                (result, detail, result_file, result_at, upload_id),
+            )
+
+    def uploads(self, kind: str | None = None) -> list[UploadRow]:
+        query = (
+            "SELECT id, facility, account, kind, folder, name, size, sha256, at, result, detail, "
+            "result_file, result_at FROM upload"
+        )
+        args: tuple[object, ...] = ()
+        if kind is not None:
+            query += " WHERE kind = ?"
+            args = (kind,)
+        return [UploadRow(*row) for row in self._db.execute(query + " ORDER BY at, id", args).fetchall()]
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def key_state(self, account: str) -> dict[str, object] | None:
+        cursor = self._db.execute("SELECT * FROM key_state WHERE account = ?", (account,))
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return {d[0]: value for d, value in zip(cursor.description, row, strict=True)}
+
+    def update_key_state(self, account: str, facility: str, **fields: object) -> None:
+        """Set fields of an account's key record (created when missing)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO key_state (account, facility) VALUES (?, ?)", (account, facility)
+            )
+            for name, value in fields.items():
+                if not re.fullmatch(r"[a-z_]+", name):
+                    raise ValueError(name)
+                db.execute(f"UPDATE key_state SET {name} = ? WHERE account = ?", (value, account))
 
     # -- what the server showed ------------------------------------------------------------
 

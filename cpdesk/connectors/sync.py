@@ -29,6 +29,7 @@ from cpdesk.connectors.errors import (
 )
 from cpdesk.connectors.governor import SignOnGovernor
 from cpdesk.connectors.hostkeys import KnownHosts
+from cpdesk.connectors.keystate import note_key_management_file
 from cpdesk.connectors.ledger import FileRow, Ledger
 from cpdesk.connectors.profile import HKT
 from cpdesk.connectors.remote import RemoteEntry, RemoteFs, Sink
@@ -37,6 +38,8 @@ from cpdesk.connectors.sftp_client import open_session
 from cpdesk.connectors.verify import Verdict, business_date_of, check_content, check_pair_files
 from cpdesk.engine.reports.catalogue import Catalogue
 from cpdesk.engine.reports.names import PairPart, ReportFileName, parse_report_file_name
+
+KEY_FOLDER = "KEY_MANAGEMENT"
 
 # Outcomes of a facility's sync, most serious first (the command's exit code follows the worst).
 CONFIG, CONNECTION, BUDGET, PARTIAL, OK, NOTHING_NEW = (
@@ -429,6 +432,8 @@ class FacilitySync:
         if item.intraday:
             self.archive.keep_previous_version(final)
         self.archive.commit(item.partial, final, entry.mtime)
+        if entry.folder == KEY_FOLDER:
+            note_key_management_file(self.ledger, self.facility.name, self.result.account, entry.name, final)
         now = self.clock()
         result = "verified" if verdict.ok else "failed"
         if verdict.ok:

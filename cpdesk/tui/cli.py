@@ -14,6 +14,7 @@ from cpdesk import __version__
 from cpdesk.tui import (
     demo_command,
     facility_command,
+    keys_command,
     margin_command,
     mstd_command,
     report_command,
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     mstd_command.register(commands)
     sync_command.register(commands)
     facility_command.register(commands)
+    keys_command.register(commands)
     demo_command.register(commands)
     return parser
 

@@ -109,15 +109,20 @@ def test_folder_permissions(make_site: SiteFactory) -> None:
     stored = site.facility.store.get("participant/CXYZ/LOPREPORT", "LOPBI_00CFB_20210507.xlsx")
     assert stored is not None
     assert stored.content == b"xlsx"
-    assert [e.name for e in site.facility.uploads] == ["LOPBI_00CFB_20210507.xlsx", "CXYZ001.pub"]
+    accepted = [e.name for e in site.facility.uploads if not e.name.endswith(("filepart", "tmp"))]
+    assert "LOPBI_00CFB_20210507.xlsx" in accepted
+    assert "CXYZ001.pub" in accepted
 
 
 def test_each_account_sees_its_own_key_folder(make_site: SiteFactory, tmp_path: Path) -> None:
     site = make_site(publish=False)
     with session(site) as fs:
         fs.put(io.BytesIO(b"k"), "KEY_MANAGEMENT", "CXYZ001.pub")
-    assert site.facility.store.get("account/CXYZ001/KEY_MANAGEMENT", "CXYZ001.pub") is not None
-    assert site.facility.store.get("account/CXYZ002/KEY_MANAGEMENT", "CXYZ001.pub") is None
+        (result,) = [e.name for e in fs.list("KEY_MANAGEMENT")]
+    assert result.startswith("Result.20210507.")
+    assert result.endswith(".failed.txt")
+    assert list(site.facility.store.files("account/CXYZ001/KEY_MANAGEMENT")) == [result]
+    assert site.facility.store.files("account/CXYZ002/KEY_MANAGEMENT") == {}
 
 
 def test_refused_logins_fault(make_site: SiteFactory) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -24,6 +25,7 @@ import asyncssh.mac
 import paramiko
 
 from cpdesk.connectors.profile import HKT, Address, FacilityProfile, TradingDays
+from cpdesk.connectors.simulator import keys as key_management
 from cpdesk.connectors.simulator.events import UploadEvent
 from cpdesk.connectors.simulator.sftp import FacilitySftp
 from cpdesk.connectors.simulator.store import VirtualStore
@@ -35,6 +37,12 @@ class AuthorizedKey:
     valid_from: datetime | None = None
     valid_until: datetime | None = None  # exclusive
 
+    @property
+    def fingerprint(self) -> str:
+        """MD5, as HKEX prints fingerprints."""
+        digest = hashlib.md5(self.key.public_data, usedforsecurity=False).digest()
+        return ":".join(f"{b:02x}" for b in digest)
+
     def valid_at(self, moment: datetime) -> bool:
         return (self.valid_from is None or moment >= self.valid_from) and (
             self.valid_until is None or moment < self.valid_until
@@ -45,6 +53,7 @@ class AuthorizedKey:
 class Faults:
     refuse_logins: bool = False
     drop_after_bytes: int | None = None  # one-shot: cleared once the connection is dropped
+    reject_key_imports: str | None = None  # a reason: every key import fails with it
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +64,7 @@ class SignOn:
     reason: str
 
 
+SignOnHook = Callable[["SimulatedFacility", str], None]  # runs at each accepted sign-on
 UploadHook = Callable[["SimulatedFacility", UploadEvent], None]
 UploadGuard = Callable[["SimulatedFacility", UploadEvent], str | None]  # a reason to refuse, or None
 
@@ -91,9 +101,12 @@ class SimulatedFacility:
         self.sign_ons: list[SignOn] = []
         self.upload_hooks: list[UploadHook] = []
         self.upload_guards: list[UploadGuard] = []
-        self.uploads: list[UploadEvent] = []
+        self.sign_on_hooks: list[SignOnHook] = []
+        self.upload_attempts: list[UploadEvent] = []  # every upload started (no content)
+        self.uploads: list[UploadEvent] = []  # every upload completed, with its content
         self._state: dict[str, _AccountState] = {}
-        self._lock = threading.Lock()
+        self.lock = threading.RLock()
+        key_management.install(self)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncssh.SSHAcceptor | None = None
@@ -113,7 +126,7 @@ class SimulatedFacility:
         if problem:
             raise ValueError(problem)
         entry = AuthorizedKey(asyncssh.import_public_key(public_key), valid_from, valid_until)
-        with self._lock:
+        with self.lock:
             self.accounts.setdefault(account, []).append(entry)
         return entry
 
@@ -130,7 +143,7 @@ class SimulatedFacility:
     def sign_on(self, account: str) -> str | None:
         """Count a sign-on attempt; the reason it is refused, or None when it may proceed."""
         now = self.clock()
-        with self._lock:
+        with self.lock:
             state = self._state.setdefault(account, _AccountState())
             if state.locked_until is not None and now >= state.locked_until:
                 state.locked_until = None  # "automatically unlock for every 5 minutes": a fresh count
@@ -154,25 +167,29 @@ class SimulatedFacility:
             if reason is None or reason.startswith("sixth"):
                 state.attempts.append(now)
             self.sign_ons.append(SignOn(now, account, reason is None, reason or "ok"))
+        if reason is None:
+            for hook in self.sign_on_hooks:
+                hook(self, account)
         return reason
 
     def key_accepted(self, account: str, key: asyncssh.SSHKey) -> bool:
         now = self.clock()
-        with self._lock:
+        with self.lock:
             entries = list(self.accounts.get(account, []))
         return any(e.key.public_data == key.public_data and e.valid_at(now) for e in entries)
 
     # -- uploads ---------------------------------------------------------------------------
 
-    def refuse_upload(self, event: UploadEvent) -> str | None:
-        for guard in self.upload_guards:
-            reason = guard(self, event)
-            if reason:
-                return reason
-        return None
+    def refuse_upload(self, attempt: UploadEvent) -> str | None:
+        """An upload is starting: a guard's reason to refuse it, or None. Every attempt counts
+        towards the upload controls, refused or not (guide §6.3)."""
+        reason = next((r for guard in self.upload_guards if (r := guard(self, attempt))), None)
+        with self.lock:
+            self.upload_attempts.append(attempt)
+        return reason
 
     def uploaded(self, event: UploadEvent) -> None:
-        with self._lock:
+        with self.lock:
             self.uploads.append(event)
         for hook in self.upload_hooks:
             hook(self, event)

@@ -170,6 +170,10 @@ class FacilitySftp(asyncssh.SFTPServer):
                 raise asyncssh.SFTPPermissionDenied(_DENIED)
             if pflags & asyncssh.FXF_EXCL:
                 raise asyncssh.SFTPFileAlreadyExists("file exists")
+        attempt = UploadEvent(self.account, self.participant, top, folder, name, b"", self.facility.clock())
+        reason = self.facility.refuse_upload(attempt)  # the upload controls act when an upload starts
+        if reason:
+            raise asyncssh.SFTPPermissionDenied(f"{_DENIED}: {reason}")
         return _Writing(top, folder, name)
 
     def read(self, file_obj: object, offset: int, size: int) -> bytes:
@@ -202,9 +206,6 @@ class FacilitySftp(asyncssh.SFTPServer):
             file_obj.buffer.getvalue(),
             self.facility.clock(),
         )
-        reason = self.facility.refuse_upload(event)
-        if reason:
-            raise asyncssh.SFTPPermissionDenied(f"{_DENIED}: {reason}")
         self.facility.store.put(event.store_folder, event.name, event.content)
         self.facility.uploaded(event)
 
