@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo demo-margin test lint bench bench-quick clean
+.PHONY: demo demo-margin test lint bench bench-quick workbooks clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cpdesk needs Python 3.11 or newer (set PYTHON=...)")'
@@ -41,9 +41,15 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/margin_bench.py --json
 	$(BIN)/python bench/sync_bench.py --json
+	$(BIN)/python bench/lop_bench.py --json
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/margin_bench.py --quick --json
+
+# The blank LOP templates in workbooks/, regenerated from cpdesk/engine/lop/schema.toml.
+workbooks: $(STAMP)
+	rm -f workbooks/*_template.xlsx
+	$(BIN)/cpdesk lop template all --out workbooks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

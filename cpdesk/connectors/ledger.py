@@ -290,22 +290,24 @@ class Ledger:
                 return float(in_window[len(in_window) - per_window]) + window_seconds
             if len([t for t in times if t >= day_start]) >= per_day:
                 return day_start + 86_400
-            cursor = db.execute(
-                "INSERT INTO upload (facility, account, kind, folder, name, size, sha256, at, result) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-                (
-                    upload.facility,
-                    upload.account,
-                    upload.kind,
-                    upload.folder,
-                    upload.name,
-                    upload.size,
-                    upload.sha256,
-                    upload.at,
-                ),
-            )
-            assert cursor.lastrowid is not None
-            return cursor.lastrowid
+            return _insert_pending(db, upload)
+
+    def claim_upload_name(self, upload: UploadRow) -> int | UploadRow:
+        """Record a pending upload and return its id, unless the same name already went (or is
+        going) to that folder of that facility: then record nothing and return that earlier upload.
+
+        Uploads that were never sent (released) or that the facility refused do not count.
+        Checked and written in one transaction, so two processes cannot both claim a name."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id, facility, account, kind, folder, name, size, sha256, at, result, detail, "
+                "result_file, result_at FROM upload WHERE facility = ? AND folder = ? AND name = ? "
+                "AND result NOT IN ('released', 'refused') ORDER BY at LIMIT 1",
+                (upload.facility, upload.folder, upload.name),
+            ).fetchone()
+            if row is not None:
+                return UploadRow(*row)
+            return _insert_pending(db, upload)
 
     def finish_upload(
         self,
@@ -362,3 +364,22 @@ class Ledger:
                 "size = excluded.size, remote_mtime = excluded.remote_mtime, last_seen = excluded.last_seen",
                 [(facility, folder, name, size, mtime, now, now) for folder, name, size, mtime in entries],
             )
+
+
+def _insert_pending(db: sqlite3.Connection, upload: UploadRow) -> int:
+    cursor = db.execute(
+        "INSERT INTO upload (facility, account, kind, folder, name, size, sha256, at, result) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+        (
+            upload.facility,
+            upload.account,
+            upload.kind,
+            upload.folder,
+            upload.name,
+            upload.size,
+            upload.sha256,
+            upload.at,
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid

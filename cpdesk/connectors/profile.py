@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-HKT = timezone(timedelta(hours=8), "HKT")  # Hong Kong keeps no daylight saving
+from cpdesk.engine.calendar import HKT, TradingDays
+
+__all__ = [
+    "BUILT_IN",
+    "HKT",
+    "FacilityProfile",
+    "ProfileError",
+    "TradingDays",
+    "load_profile",
+    "parse_profile",
+]
 BUILT_IN = ("derivatives", "securities-rap")
 
 
@@ -114,21 +123,6 @@ class FacilityProfile:
         if local.time() < self.closes:
             return is_trading_day(local.date() - timedelta(days=1))
         return False
-
-
-class TradingDays:
-    """Monday to Friday except the listed holidays."""
-
-    def __init__(self, holidays: Iterable[date] = ()) -> None:
-        self.holidays = frozenset(holidays)
-
-    def __call__(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self.holidays
-
-    def latest_on_or_before(self, day: date) -> date:
-        while not self(day):
-            day -= timedelta(days=1)
-        return day
 
 
 def _clock_time(raw: Any, where: str) -> time:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import ipaddress
-import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from cpdesk.connectors.errors import ConfigurationError
+from cpdesk.connectors.localfiles import write_new_file
 from cpdesk.engine.keys import KeyFormatError, check_registrable, looks_private, parse_public_key
 
 ACCOUNT_SUFFIXES = ("001", "002")
@@ -121,12 +121,12 @@ def build_registration(
     for name, content in members.items():  # belt and braces: the bytes themselves, not the names
         if name.endswith((".pub", ".fpt")) and looks_private(content.decode("utf-8", errors="replace")):
             raise RegistrationRefused(f"{name} holds private key material; not packaged")
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in sorted(members.items()):
+            archive.writestr(name, content)
     try:
-        with zipfile.ZipFile(temporary, "x", zipfile.ZIP_DEFLATED) as archive:
-            for name, content in sorted(members.items()):
-                archive.writestr(name, content)
-        os.link(temporary, target)  # fails, rather than replaces, if the target appeared meanwhile
-    finally:
-        temporary.unlink(missing_ok=True)
+        write_new_file(target, buffer.getvalue())
+    except FileExistsError as exc:
+        raise RegistrationRefused(str(exc)) from None
     return RegistrationPackage(target, tuple(sorted(members)))

@@ -17,6 +17,8 @@ import struct
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from cpdesk.engine.textfields import labelled_field, timestamp
+
 VALIDITY_DAYS = 730
 OVERLAP_DAYS = 14
 WARN_DAYS = 30
@@ -234,34 +236,22 @@ class RenewalResult:
     result_file: str
 
 
-def _field(text: str, label: str) -> str:
-    match = re.search(rf"^[=\s]*{label}\s*:\s*(.*?)\s*=*\s*$", text, re.IGNORECASE | re.MULTILINE)
-    return match.group(1).strip() if match else ""
-
-
 def parse_renewal_result(name: str, text: str) -> RenewalResult:
     """``Result.yyyymmdd.hhmmss.success.txt`` / ``.failed.txt``: file name, import date, file size,
     result and error reason (guide §6)."""
     match = RESULT_NAME.match(name)
     if match is None:
         raise KeyFormatError(f"{name!r} is not a renewal result file name")
-    result = _field(text, "Result") or match.group(3)
+    result = labelled_field(text, "Result") or match.group(3)
     success = result.lower().startswith("success") and match.group(3).lower() == "success"
-    imported = _field(text, "Import date")
-    when = None
-    for pattern in ("%Y.%m.%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y%m%d %H%M%S"):
-        try:
-            when = datetime.strptime(imported, pattern)
-            break
-        except ValueError:
-            continue
-    size = _field(text, "File size")
+    when = timestamp(labelled_field(text, "Import date"))
+    size = labelled_field(text, "File size")
     return RenewalResult(
-        file_name=_field(text, "File name"),
+        file_name=labelled_field(text, "File name"),
         import_date=when,
         file_size=int(size) if size.isdigit() else None,
         success=success,
-        error_reason=_field(text, "Error reason") if not success else "",
+        error_reason=labelled_field(text, "Error reason") if not success else "",
         result_file=name,
     )
 

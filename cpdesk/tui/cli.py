@@ -15,6 +15,7 @@ from cpdesk.tui import (
     demo_command,
     facility_command,
     keys_command,
+    lop_command,
     margin_command,
     mstd_command,
     report_command,
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync_command.register(commands)
     facility_command.register(commands)
     keys_command.register(commands)
+    lop_command.register(commands)
     demo_command.register(commands)
     return parser
 

@@ -26,6 +26,7 @@ import paramiko
 
 from cpdesk.connectors.profile import HKT, Address, FacilityProfile, TradingDays
 from cpdesk.connectors.simulator import keys as key_management
+from cpdesk.connectors.simulator import lop as lop_results
 from cpdesk.connectors.simulator.events import UploadEvent
 from cpdesk.connectors.simulator.sftp import FacilitySftp
 from cpdesk.connectors.simulator.store import VirtualStore
@@ -54,6 +55,7 @@ class Faults:
     refuse_logins: bool = False
     drop_after_bytes: int | None = None  # one-shot: cleared once the connection is dropped
     reject_key_imports: str | None = None  # a reason: every key import fails with it
+    fail_lop_reports: bool = False  # every LOP report gets "Result: Failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ class SimulatedFacility:
         self._state: dict[str, _AccountState] = {}
         self.lock = threading.RLock()
         key_management.install(self)
+        lop_results.install(self)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncssh.SSHAcceptor | None = None

@@ -1,0 +1,1 @@
+"""Large Open Position (LOP) reports: the schema, templates, validation and result files."""
