@@ -19,18 +19,16 @@ from pathlib import Path
 
 from cpdesk.connectors.config import CpdeskConfig, FacilityConfig
 from cpdesk.connectors.errors import (
-    ConfigurationError,
     ConnectionLost,
     FacilityError,
     OutsideOperationHours,
     PermissionDenied,
 )
-from cpdesk.connectors.governor import SignOnGovernor
-from cpdesk.connectors.hostkeys import KnownHosts
 from cpdesk.connectors.ledger import Ledger, UploadRow
 from cpdesk.connectors.profile import HKT
 from cpdesk.connectors.remote import RemoteFs
-from cpdesk.connectors.sftp_client import Credentials, open_session
+from cpdesk.connectors.sessions import account_for, sign_on
+from cpdesk.connectors.sftp_client import Credentials
 from cpdesk.engine.lop.results import RESULT_NAME, LopResult, parse_lop_result
 from cpdesk.engine.lop.schema import LopSchema
 from cpdesk.engine.lop.validate import LopValidation, summarise, validate_report
@@ -62,18 +60,6 @@ class LopUpload:
         return self.status == "success"
 
 
-def find_lop_facility(config: CpdeskConfig, account: str | None = None) -> tuple[FacilityConfig, Credentials]:
-    """The facility (and account) to upload LOP reports with: the first with a /LOPREPORT folder."""
-    for facility in config.facilities:
-        credentials = facility.account(account) if account else (facility.accounts or (None,))[0]
-        if credentials is None:
-            continue
-        if facility.profile.folder(REPORT_FOLDER, facility.participant, credentials.account) is not None:
-            return facility, credentials
-    wanted = f"account {account}" if account else "an account"
-    raise ConfigurationError(f"{config.path}: no facility with a /{REPORT_FOLDER} folder and {wanted}")
-
-
 @dataclass
 class _Claimed:
     path: Path
@@ -94,7 +80,7 @@ def upload_reports(
     connect: Callable[[FacilityConfig, Credentials], RemoteFs] | None = None,
 ) -> list[LopUpload]:
     """Validate and upload each report; one outcome per path, in order."""
-    facility, credentials = find_lop_facility(config, account)
+    facility, credentials = account_for(config, REPORT_FOLDER, account)
     today = datetime.fromtimestamp(clock(), HKT).date()
     outcomes: dict[Path, LopUpload] = {}
     claimed: list[_Claimed] = []
@@ -247,19 +233,7 @@ def _send(
 def _connect(
     config: CpdeskConfig, ledger: Ledger, clock: Callable[[], float], sleep: Callable[[float], None]
 ) -> Callable[[FacilityConfig, Credentials], RemoteFs]:
-    def connect(facility: FacilityConfig, credentials: Credentials) -> RemoteFs:
-        profile = facility.profile
-        return open_session(
-            facility.name,
-            profile,
-            facility.addresses,
-            credentials,
-            KnownHosts(config.known_hosts),
-            SignOnGovernor(ledger, profile.sign_on_max, profile.sign_on_window_seconds, clock, sleep),
-            facility.max_wait_seconds,
-        )
-
-    return connect
+    return lambda facility, credentials: sign_on(config, facility, credentials, ledger, clock, sleep)
 
 
 def _await_results(
@@ -323,7 +297,7 @@ def fetch_results(
     connect: Callable[[FacilityConfig, Credentials], RemoteFs] | None = None,
 ) -> list[LopResult]:
     """One sign-on to pick up results for uploads still waiting; no sign-on when none waits."""
-    facility, credentials = find_lop_facility(config, account)
+    facility, credentials = account_for(config, REPORT_FOLDER, account)
     if not any(r.facility == facility.name and r.result == "sent" for r in ledger.uploads("lop")):
         return []
     session = (connect or _connect(config, ledger, clock, sleep))(facility, credentials)

@@ -17,13 +17,11 @@ from pathlib import Path
 
 from cpdesk.connectors.config import CpdeskConfig, FacilityConfig, replace_account_key
 from cpdesk.connectors.errors import ConfigurationError, FacilityError, PermissionDenied
-from cpdesk.connectors.governor import SignOnGovernor
-from cpdesk.connectors.hostkeys import KnownHosts
 from cpdesk.connectors.keyfiles import new_key_pair, public_key_of_private
 from cpdesk.connectors.ledger import Ledger
 from cpdesk.connectors.profile import HKT
 from cpdesk.connectors.remote import RemoteFs
-from cpdesk.connectors.sftp_client import Credentials, open_session
+from cpdesk.connectors.sessions import account_for, sign_on
 from cpdesk.connectors.uploads import UploadGovernor
 from cpdesk.engine.keys import RESULT_NAME, Renewal, RenewalResult, parse_renewal_result
 
@@ -41,16 +39,6 @@ class RenewalOutcome:
     overlap_until: date | None = None
 
 
-def find_account(config: CpdeskConfig, account: str) -> tuple[FacilityConfig, Credentials]:
-    for facility in config.facilities:
-        credentials = facility.account(account)
-        if credentials is not None:
-            if facility.profile.folder(KEY_FOLDER, facility.participant, account) is None:
-                raise ConfigurationError(f"facility {facility.name} has no {KEY_FOLDER} folder")
-            return facility, credentials
-    raise ConfigurationError(f"account {account} is not in {config.path}")
-
-
 def renew_key(
     config: CpdeskConfig,
     account: str,
@@ -61,7 +49,7 @@ def renew_key(
     sleep: Callable[[float], None] = time.sleep,
     wait_seconds: float = 60.0,
 ) -> RenewalOutcome:
-    facility, credentials = find_account(config, account)
+    facility, credentials = account_for(config, KEY_FOLDER, account)
     profile = facility.profile
     old_key = public_key_of_private(
         credentials.key_path, credentials.passphrase.encode() if credentials.passphrase else None
@@ -79,15 +67,7 @@ def renew_key(
         uploads.finish(upload_id, "released", "key pair not created")
         raise
     try:
-        session = open_session(
-            facility.name,
-            profile,
-            facility.addresses,
-            credentials,
-            KnownHosts(config.known_hosts),
-            SignOnGovernor(ledger, profile.sign_on_max, profile.sign_on_window_seconds, clock, sleep),
-            facility.max_wait_seconds,
-        )
+        session = sign_on(config, facility, credentials, ledger, clock, sleep)
     except FacilityError as exc:
         uploads.finish(upload_id, "released", f"not sent: {exc}")
         raise

@@ -26,10 +26,9 @@ from cpdesk.connectors.profile import HKT
 from cpdesk.connectors.registration import build_registration
 from cpdesk.connectors.renewal import renew_key
 from cpdesk.engine.keys import standing
-from cpdesk.tui.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
+from cpdesk.tui.exit_codes import EXIT_BAD_INPUT, EXIT_BUDGET, EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
 
 ACCOUNT = re.compile(r"^C[A-Z0-9]{3}00[12]$")
-EXIT_BUDGET, EXIT_CONNECTION = 5, 6
 URGENCY_STYLE = {"ok": "green", "due": "yellow", "urgent": "bold red", "expired": "bold red reverse"}
 
 

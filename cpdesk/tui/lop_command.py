@@ -22,9 +22,15 @@ from cpdesk.connectors.profile import HKT, TradingDays
 from cpdesk.engine.lop.schema import LopSchema, SchemaError, load_schema
 from cpdesk.engine.lop.template import template_workbook
 from cpdesk.engine.lop.validate import CellProblem, LopValidation, summarise, validate_report
-from cpdesk.tui.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
+from cpdesk.tui.exit_codes import (
+    EXIT_BAD_INPUT,
+    EXIT_BUDGET,
+    EXIT_CONNECTION,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+)
 
-EXIT_PENDING, EXIT_BUDGET, EXIT_CONNECTION = 4, 5, 6
 RESULT_STYLE = {"success": "green", "failed": "bold red", "sent": "yellow", "refused": "red"}
 
 
@@ -166,7 +172,7 @@ def _upload_exit(outcomes: list[LopUpload]) -> int:
         return EXIT_OK
     if any(o.status not in ("success", "sent") for o in outcomes):
         return EXIT_BAD_INPUT
-    return EXIT_PENDING
+    return EXIT_PARTIAL  # sent, but a result is still awaited
 
 
 def run_upload(args: argparse.Namespace) -> int:

@@ -34,10 +34,24 @@ from cpdesk.connectors.sync import (
     sync_all,
 )
 from cpdesk.engine.reports.catalogue import load_catalogue
-from cpdesk.tui.exit_codes import EXIT_OK, EXIT_USAGE
+from cpdesk.tui.exit_codes import (
+    EXIT_BUDGET,
+    EXIT_CONNECTION,
+    EXIT_NOTHING_NEW,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+)
 
 # Exit codes of `cpdesk sync` (README): the most serious outcome of any facility decides.
-SYNC_EXIT = {OK: EXIT_OK, NOTHING_NEW: 3, PARTIAL: 4, BUDGET: 5, CONNECTION: 6, CONFIG: EXIT_USAGE}
+SYNC_EXIT = {
+    OK: EXIT_OK,
+    NOTHING_NEW: EXIT_NOTHING_NEW,
+    PARTIAL: EXIT_PARTIAL,
+    BUDGET: EXIT_BUDGET,
+    CONNECTION: EXIT_CONNECTION,
+    CONFIG: EXIT_USAGE,
+}
 _SEVERITY = [CONFIG, CONNECTION, BUDGET, PARTIAL, OK, NOTHING_NEW]
 RETENTION_WARN_DAYS = 3
 
