@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -139,8 +140,23 @@ class Ledger:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=30000")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self._prepare()
+                break
+            except sqlite3.OperationalError as exc:
+                # Switching a new file to WAL takes an exclusive lock that SQLite does not wait
+                # for with the busy timeout: several processes opening a fresh ledger at once
+                # see "database is locked" here. Retry briefly; every step is idempotent.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    self._db.close()
+                    raise
+                time.sleep(0.01)
+
+    def _prepare(self) -> None:
+        self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across processes and crashes
         with self.transaction():
             for statement in filter(str.strip, _SCHEMA.split(";")):

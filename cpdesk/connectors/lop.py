@@ -19,7 +19,6 @@ from pathlib import Path
 
 from cpdesk.connectors.config import CpdeskConfig, FacilityConfig
 from cpdesk.connectors.errors import (
-    ConnectionLost,
     FacilityError,
     OutsideOperationHours,
     PermissionDenied,
@@ -82,21 +81,33 @@ def upload_reports(
     """Validate and upload each report; one outcome per path, in order."""
     facility, credentials = account_for(config, REPORT_FOLDER, account)
     today = datetime.fromtimestamp(clock(), HKT).date()
-    outcomes: dict[Path, LopUpload] = {}
-    claimed: list[_Claimed] = []
-    for path in paths:
-        outcome_or_claim = _prepare(path, facility, credentials, ledger, schema, today, config, clock)
-        if isinstance(outcome_or_claim, LopUpload):
-            outcomes[path] = outcome_or_claim
+    outcomes: list[LopUpload] = []
+    claimed: list[tuple[int, _Claimed]] = []
+    for index, path in enumerate(paths):
+        if any(c.path.name == path.name for _, c in claimed):
+            outcomes.append(LopUpload(path, "duplicate", f"{path.name} is named twice; it is sent once"))
+            continue
+        prepared = _prepare(path, facility, credentials, ledger, schema, today, config, clock)
+        if isinstance(prepared, LopUpload):
+            outcomes.append(prepared)
         else:
-            claimed.append(outcome_or_claim)
-            outcomes[path] = LopUpload(path, "pending", "", outcome_or_claim.validation)
+            claimed.append((index, prepared))
+            outcomes.append(LopUpload(path, "pending", "", prepared.validation))
     if claimed:
-        for path, outcome in _send(
-            facility, credentials, config, ledger, claimed, wait_seconds, clock, sleep, connect
-        ):
-            outcomes[path] = outcome
-    return list(outcomes.values())
+        sent = _send(
+            facility,
+            credentials,
+            config,
+            ledger,
+            [c for _, c in claimed],
+            wait_seconds,
+            clock,
+            sleep,
+            connect,
+        )
+        for index, item in claimed:
+            outcomes[index] = sent[item.upload_id]
+    return outcomes
 
 
 def _prepare(
@@ -129,17 +140,20 @@ def _prepare(
         clock(),
     )
     claim = ledger.claim_upload_name(row)
-    if isinstance(claim, UploadRow):
-        when = datetime.fromtimestamp(claim.at, HKT).strftime("%Y-%m-%d %H:%M")
-        result = f", result {claim.result}" if claim.result in ("success", "failed") else ""
-        return LopUpload(
-            path,
-            "duplicate",
-            f"{path.name} was already uploaded to /{REPORT_FOLDER} at {when} HKT{result}; "
-            "the facility allows no overwrite, so it is not sent again",
-            validation,
-        )
-    return _Claimed(path, content, validation, claim)
+    if isinstance(claim, int):
+        return _Claimed(path, content, validation, claim)
+    when = datetime.fromtimestamp(claim.at, HKT).strftime("%Y-%m-%d %H:%M")
+    if claim.result == "pending":
+        how = f"is being uploaded since {when} HKT (another cpdesk now, or a run that was killed)"
+    else:
+        verdict = f", result {claim.result}" if claim.result in ("success", "failed") else ""
+        how = f"was already uploaded to /{REPORT_FOLDER} at {when} HKT{verdict}"
+    return LopUpload(
+        path,
+        "duplicate",
+        f"{path.name} {how}; the facility allows no overwrite, so it is not sent again",
+        validation,
+    )
 
 
 def _send(
@@ -152,7 +166,10 @@ def _send(
     clock: Callable[[], float],
     sleep: Callable[[float], None],
     connect: Callable[[FacilityConfig, Credentials], RemoteFs] | None,
-) -> list[tuple[Path, LopUpload]]:
+) -> dict[int, LopUpload]:
+    """One sign-on: put each claimed report, then wait for the results. Outcomes by upload id.
+    Every claim ends released (not sent), refused, sent or answered: none stays pending."""
+
     def release(items: list[_Claimed], why: str) -> None:
         for item in items:
             ledger.finish_upload(item.upload_id, "released", why)
@@ -166,68 +183,81 @@ def _send(
         )
     try:
         session = (connect or _connect(config, ledger, clock, sleep))(facility, credentials)
+        try:
+            before = {e.name for e in session.list(RESULT_FOLDER)}
+        except FacilityError:
+            session.close()
+            raise
     except FacilityError as exc:
         release(claimed, f"not sent: {exc}")
         raise
-    outcomes: dict[Path, LopUpload] = {}
+    outcomes: dict[int, LopUpload] = {}
+    sent: list[_Claimed] = []
+    waiting_note = f"no result file in /{RESULT_FOLDER} within {wait_seconds:.0f} s"
     try:
-        before = {e.name for e in session.list(RESULT_FOLDER)}
-        sent: dict[str, _Claimed] = {}
-        for index, item in enumerate(claimed):
+        for position, item in enumerate(claimed):
             try:
                 session.put(io.BytesIO(item.content), REPORT_FOLDER, item.path.name)
             except PermissionDenied as exc:
                 ledger.finish_upload(item.upload_id, "refused", str(exc))
-                outcomes[item.path] = LopUpload(
+                outcomes[item.upload_id] = LopUpload(
                     item.path, "refused", f"{item.path.name}: refused by the facility: {exc}", item.validation
                 )
                 continue
-            except ConnectionLost as exc:
-                # Part of it may be on the server, where it can be neither replaced nor removed.
-                ledger.finish_upload(item.upload_id, "sent", f"connection lost during upload: {exc}")
-                outcomes[item.path] = LopUpload(
+            except FacilityError as exc:
+                # Part of it may be on the server, where it can be neither replaced nor removed:
+                # the name stays taken until a result says otherwise.
+                ledger.finish_upload(item.upload_id, "sent", f"upload interrupted: {exc}")
+                outcomes[item.upload_id] = LopUpload(
                     item.path,
                     "sent",
-                    f"{item.path.name}: connection lost during upload; check `cpdesk lop results --fetch`",
+                    f"{item.path.name}: upload interrupted ({exc}); "
+                    "`cpdesk lop results --fetch` shows whether HKEX received it",
                     item.validation,
                     upload_id=item.upload_id,
                 )
-                rest = claimed[index + 1 :]
-                release(rest, "not sent: connection lost")
+                rest = claimed[position + 1 :]
+                release(rest, "not sent: the connection failed")
                 outcomes.update(
-                    (r.path, LopUpload(r.path, "not-sent", f"{r.path.name}: not sent: connection lost"))
+                    (
+                        r.upload_id,
+                        LopUpload(r.path, "not-sent", f"{r.path.name}: not sent: the connection failed"),
+                    )
                     for r in rest
                 )
-                return list(outcomes.items())
+                break
             ledger.finish_upload(item.upload_id, "sent")
-            sent[item.path.name] = item
-        answered = _await_results(
-            session, ledger, facility.name, before, set(sent), wait_seconds, clock, sleep
-        )
+            sent.append(item)
+        try:
+            names = {item.path.name for item in sent}
+            answered = _await_results(
+                session, ledger, facility.name, before, names, wait_seconds, clock, sleep
+            )
+        except FacilityError as exc:
+            answered, waiting_note = {}, f"the connection failed while waiting for the result ({exc})"
     finally:
         session.close()
-    for name, item in sent.items():
-        result = answered.get(name)
+    for item in sent:
+        result = answered.get(item.path.name)
         if result is None:
-            outcomes[item.path] = LopUpload(
+            outcomes[item.upload_id] = LopUpload(
                 item.path,
                 "sent",
-                f"{name}: sent; no result file in /{RESULT_FOLDER} within {wait_seconds:.0f} s "
-                "(`cpdesk lop results --fetch` picks it up later)",
+                f"{item.path.name}: sent; {waiting_note} (`cpdesk lop results --fetch` picks it up later)",
                 item.validation,
                 upload_id=item.upload_id,
             )
         else:
-            verdict = "success" if result.success else "failed"
-            outcomes[item.path] = LopUpload(
+            outcomes[item.upload_id] = LopUpload(
                 item.path,
-                verdict,
-                f"{name}: {'accepted' if result.success else 'REJECTED'} by HKEX ({result.result_file})",
+                "success" if result.success else "failed",
+                f"{item.path.name}: {'accepted' if result.success else 'REJECTED'} by HKEX "
+                f"({result.result_file})",
                 item.validation,
                 result,
                 item.upload_id,
             )
-    return [(item.path, outcomes[item.path]) for item in claimed]
+    return outcomes
 
 
 def _connect(

@@ -187,22 +187,29 @@ def test_the_facility_answers_failed_for_a_bad_name_or_a_non_xlsx(make_site: Sit
     assert verdicts == {NAME: False, "positions.xlsx": False}
 
 
-def test_two_processes_cannot_claim_the_same_name(tmp_path: Path) -> None:
+def test_concurrent_ledgers_on_a_fresh_file_claim_a_name_once(tmp_path: Path) -> None:
+    """Eight connections open a new ledger at once (each switching it to WAL) and race for one name."""
     claims: list[int | UploadRow] = []
-    barrier = threading.Barrier(8)
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(8, timeout=30)
 
     def claim() -> None:
-        with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        try:
             barrier.wait()
-            row = UploadRow(None, "derivatives", "CXYZ001", "lop", "LOPREPORT", NAME, 10, "", 1.0)
-            claims.append(ledger.claim_upload_name(row))
+            with Ledger(tmp_path / "ledger.sqlite") as ledger:
+                row = UploadRow(None, "derivatives", "CXYZ001", "lop", "LOPREPORT", NAME, 10, "", 1.0)
+                claims.append(ledger.claim_upload_name(row))
+        except BaseException as exc:  # reported below, not lost in the thread
+            failures.append(exc)
 
     threads = [threading.Thread(target=claim) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert failures == []
     assert sum(isinstance(c, int) for c in claims) == 1
+    assert len(claims) == 8
 
 
 def test_the_command_line_upload_and_results(
@@ -233,4 +240,49 @@ def test_the_command_line_refuses_an_invalid_report_with_its_cells(
     err = capsys.readouterr().err
     assert f"{NAME}: LOP!F2: Country 'Hong Kong' does not match" in err
     assert "not sent" in err
+    assert site.facility.sign_ons == []
+
+
+def test_a_connection_drop_mid_upload_keeps_the_name_taken_and_frees_the_rest(make_site: SiteFactory) -> None:
+    site = make_site(publish=False)
+    site.config()
+    first = write_report(site.folder)
+    second = write_report(site.folder, f"LOPTO_00CFB_{TRADE_DATE}.xlsx")
+    second.write_bytes(book([_originator(future_row(Trade_Date=TRADE_DATE))], kind="LOPTO"))
+    site.facility.faults.drop_upload_after_bytes = 1000
+    outcomes = upload(site, first, second)
+    assert [o.status for o in outcomes] == ["sent", "not-sent"]
+    assert "upload interrupted" in outcomes[0].message
+    assert [r.result for r in ledger_rows(site)] == ["sent", "released"]
+    [cut] = site.facility.uploads  # what reached the server before the drop, kept there
+    assert cut.content != first.read_bytes()
+    site.clock.advance(minutes=6)
+    again = upload(site, first, second)
+    assert [o.status for o in again] == ["duplicate", "success"]  # the cut one may be on the server
+
+
+def test_the_same_file_twice_in_one_command_is_sent_once(make_site: SiteFactory) -> None:
+    site = make_site(publish=False)
+    site.config()
+    path = write_report(site.folder)
+    outcomes = upload(site, path, path)
+    assert [o.status for o in outcomes] == ["success", "duplicate"]
+    assert outcomes[1].message == f"{NAME} is named twice; it is sent once"
+    assert len(site.facility.uploads) == 1
+
+
+def _originator(row: dict[str, object]) -> dict[str, object]:
+    row["Transaction Originator Name"] = row.pop("Beneficial Owner Name")
+    return row
+
+
+def test_a_name_another_process_is_uploading_is_refused_with_that_reason(make_site: SiteFactory) -> None:
+    site = make_site(publish=False)
+    config = site.config()
+    with Ledger(config.ledger) as ledger:
+        row = UploadRow(None, site.name, "CXYZ002", "lop", "LOPREPORT", NAME, 10, "", site.now())
+        assert isinstance(ledger.claim_upload_name(row), int)
+    [outcome] = upload(site, write_report(site.folder))
+    assert outcome.status == "duplicate"
+    assert "is being uploaded since 2021-05-07 21:30 HKT (another cpdesk now" in outcome.message
     assert site.facility.sign_ons == []

@@ -56,6 +56,7 @@ class Faults:
     drop_after_bytes: int | None = None  # one-shot: cleared once the connection is dropped
     reject_key_imports: str | None = None  # a reason: every key import fails with it
     fail_lop_reports: bool = False  # every LOP report gets "Result: Failed"
+    drop_upload_after_bytes: int | None = None  # one-shot, like drop_after_bytes, for uploads
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,6 +190,11 @@ class FacilitySftp(asyncssh.SFTPServer):
     def write(self, file_obj: object, offset: int, data: bytes) -> int:
         if not isinstance(file_obj, _Writing):
             raise asyncssh.SFTPPermissionDenied(_DENIED)
+        limit = self.facility.faults.drop_upload_after_bytes
+        if limit is not None and offset + len(data) > limit:
+            self.facility.faults.drop_upload_after_bytes = None  # one drop per injection
+            self.connection.abort()
+            raise asyncssh.SFTPConnectionLost("connection dropped (fault injected)")
         file_obj.buffer.seek(offset)
         file_obj.buffer.write(data)
         return len(data)
