@@ -291,12 +291,11 @@ def _await_results(
 def collect_results(session: RemoteFs, ledger: Ledger, facility: str, skip: set[str]) -> list[LopResult]:
     """Read result files not seen yet (adding them to ``skip``) and record each against the sent
     upload of the same name; return the results that matched one."""
-    waiting = {
-        row.name: row for row in ledger.uploads("lop") if row.facility == facility and row.result == "sent"
-    }
+    rows = ledger.uploads("lop")
+    waiting = {row.name: row for row in rows if row.facility == facility and row.result == "sent"}
     if not waiting:
         return []
-    known = {row.result_file for row in ledger.uploads("lop") if row.result_file}
+    known = {row.result_file for row in rows if row.result_file}
     matched = []
     for entry in sorted(session.list(RESULT_FOLDER), key=lambda e: e.name):
         if entry.is_dir or entry.name in skip or entry.name in known or not RESULT_NAME.match(entry.name):

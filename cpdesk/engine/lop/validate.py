@@ -12,12 +12,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
 from cpdesk.engine.lop.schema import Column, LopSchema, ReportKind
 from cpdesk.engine.lop.xlsx import Value, Workbook, WorkbookError, open_workbook
+from cpdesk.engine.numbers import parse_decimal
 from cpdesk.engine.problems import Severity
 
 FILE_NAME = re.compile(r"^(?P<kind>[A-Za-z]+)_(?P<submitter>[^_]*)_(?P<date>[^_.]*)\.(?P<ext>[A-Za-z]+)$")
@@ -334,11 +335,11 @@ def _typed(kind: str, value: Value, workbook: Workbook) -> object:
         return str(value)
     if kind in ("integer", "decimal"):
         try:
-            number = Decimal(str(value).replace(",", "")) if not isinstance(value, bool) else None
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            raise ValueError(f"{value!r} is not a number")
+            if isinstance(value, bool):
+                raise ValueError
+            number = parse_decimal(str(value))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number") from None
         if number < 0:
             raise ValueError(f"{value} is negative")
         if kind == "integer":
