@@ -25,6 +25,7 @@ import paramiko
 from cpdesk.connectors.errors import (
     AuthenticationFailed,
     ConfigurationError,
+    ConnectionLost,
     FacilityError,
     FacilityUnreachable,
     translated,
@@ -225,9 +226,17 @@ class SftpSession:
 
     def put(self, source: BinaryIO, folder: str, name: str) -> int:
         sent = 0
-        with translated(f"upload /{folder}/{name}"), self.sftp.open(f"/{folder}/{name}", "wxb") as remote:
-            remote.set_pipelined(True)
-            while chunk := source.read(CHUNK):
-                remote.write(chunk)
-                sent += len(chunk)
+        what = f"upload /{folder}/{name}"
+        with translated(what):
+            with self.sftp.open(f"/{folder}/{name}", "wxb") as remote:
+                remote.set_pipelined(True)
+                while chunk := source.read(CHUNK):
+                    remote.write(chunk)
+                    sent += len(chunk)
+                # paramiko's close() swallows errors and flushes its buffer only after waiting for the
+                # pipelined writes: flushing first makes close() wait for every write's status and
+                # raise the first failure, instead of a dropped upload looking sent.
+                remote.flush()
+            if not self.transport.is_active():
+                raise ConnectionLost(f"{what}: connection lost before the server confirmed the file")
         return sent

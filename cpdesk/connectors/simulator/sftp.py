@@ -8,6 +8,7 @@ modification is "Permission denied", as is any temporary-looking upload name (th
 
 from __future__ import annotations
 
+import asyncio
 import io
 import posixpath
 import re
@@ -176,16 +177,30 @@ class FacilitySftp(asyncssh.SFTPServer):
             raise asyncssh.SFTPPermissionDenied(f"{_DENIED}: {reason}")
         return _Writing(top, folder, name)
 
-    def read(self, file_obj: object, offset: int, size: int) -> bytes:
+    async def read(self, file_obj: object, offset: int, size: int) -> bytes:
         assert isinstance(file_obj, _Reading)
         chunk = file_obj.content[offset : offset + size]
         limit = self.facility.faults.drop_after_bytes
         if limit is not None and self.served_bytes + len(chunk) > limit:
             self.facility.faults.drop_after_bytes = None  # one drop per injection
+            await self._delivered()
             self.connection.abort()
             raise asyncssh.SFTPConnectionLost("connection dropped (fault injected)")
         self.served_bytes += len(chunk)
         return chunk
+
+    async def _delivered(self) -> None:
+        """Let the bytes already served reach the client before the drop.
+
+        An abort discards whatever still sits in the channel's buffer, and a reset can discard what sits
+        in the client's socket: the drop would then fall at a random point before the limit instead of at
+        it. asyncssh answers requests one at a time, so nothing more is served while this waits.
+        """
+        for _ in range(200):
+            if not self.channel.get_write_buffer_size():
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # for the client to take the last responses off its socket
 
     def write(self, file_obj: object, offset: int, data: bytes) -> int:
         if not isinstance(file_obj, _Writing):
