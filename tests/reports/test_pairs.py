@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cpdesk.engine.problems import Severity
 from cpdesk.engine.reports.catalogue import load_catalogue
 from cpdesk.engine.reports.names import PairPart, parse_report_file_name
-from cpdesk.engine.reports.pairs import PairCheck, ZipFile, check_pair
+from cpdesk.engine.reports.pairs import PairCheck, RecordCounter, ZipFile, check_pair, count_records
 from cpdesk.engine.reports.rmcnm01 import FIELDS
 from cpdesk.engine.reports.zipsafe import ZipLimits
 from tests.reports import seed003 as seed
@@ -225,3 +228,20 @@ def test_member_named_unlike_the_zip_is_a_warning() -> None:
     result = check(data=seed.data_zip(member="other.csv"))
     assert result.ok
     assert [p.code for p in result.problems] == ["member-name"]
+
+
+def _records_by_lines(content: bytes) -> int:
+    """The plain definition: lines split at LF; an empty line or a CR alone is blank."""
+    return sum(1 for line in content.split(b"\n") if line not in (b"", b"\r"))
+
+
+@given(
+    content=st.binary(max_size=300).map(lambda b: bytes(b"a\n\r,"[x % 4] for x in b)),
+    cuts=st.lists(st.integers(min_value=0, max_value=300), max_size=8),
+)
+def test_records_are_counted_the_same_however_the_content_is_cut(content: bytes, cuts: list[int]) -> None:
+    counter = RecordCounter()
+    edges = [0, *sorted(c for c in cuts if c <= len(content)), len(content)]
+    for start, end in itertools.pairwise(edges):
+        counter(content[start:end])
+    assert counter.records == _records_by_lines(content) == count_records(content)

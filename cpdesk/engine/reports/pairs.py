@@ -67,8 +67,9 @@ class PairCheck:
 class RecordCounter:
     """Counts non-blank lines (a CR alone is blank) of content handed over in pieces.
 
-    Cheap on the common case: a piece without two line ends in a row is counted with one
-    ``bytes.count``; only pieces holding blank lines are examined byte by byte (with numpy).
+    One vectorised pass per piece finds the line ends; a line end is blank when the byte before it
+    is a line end, or a CR after a line end. (``bytes.count`` plus substring tests for blank lines
+    scan each piece three times, the slowest at about 1.4 GB/s: RPF01 holds ~300 MB of CSV.)
     """
 
     def __init__(self) -> None:
@@ -81,19 +82,15 @@ class RecordCounter:
     def __call__(self, piece: bytes) -> None:
         if not piece:
             return
-        window = self.tail + piece
-        self.line_ends += piece.count(b"\n")
-        if b"\n\n" in window or b"\n\r\n" in window:
-            raw = np.frombuffer(window, dtype=np.uint8)
-            ends = np.flatnonzero(raw == 0x0A)
-            ends = ends[ends >= len(self.tail)]
-            before = raw[ends - 1]
-            self.blank += int(
-                np.count_nonzero((before == 0x0A) | ((before == 0x0D) & (raw[ends - 2] == 0x0A)))
-            )
+        window = self.tail + piece  # the tail's two bytes let every line end look two bytes back
+        raw = np.frombuffer(window, dtype=np.uint8)
+        ends = np.flatnonzero(raw[2:] == 0x0A) + 2
+        self.line_ends += len(ends)
+        before = raw[ends - 1]
+        self.blank += int(np.count_nonzero((before == 0x0A) | ((before == 0x0D) & (raw[ends - 2] == 0x0A))))
         self.tail = window[-2:]
-        last_end = piece.rfind(b"\n")
-        if last_end >= 0:
+        if len(ends):
+            last_end = int(ends[-1]) - 2
             self.open_start, self.open_length = piece[last_end + 1 : last_end + 3], len(piece) - last_end - 1
         else:
             self.open_start, self.open_length = (self.open_start + piece)[:2], self.open_length + len(piece)
