@@ -90,3 +90,17 @@ def test_errors_are_never_cached(tmp_path: Path) -> None:
     source.write_text("Valuation_DT,1/4/2019\n")
     assert load_rpf(source).value is None
     assert not cache_path_for(source).exists()
+
+
+def test_a_loaded_file_keeps_its_figures_when_its_cache_is_replaced(rpf_file: Path) -> None:
+    load_rpf(rpf_file)
+    mapped = load_rpf(rpf_file).value  # from the cache, whose matrix is mapped, not copied
+    assert mapped is not None
+    assert type(mapped.scenarios.returns) is np.ndarray
+    before = mapped.scenarios.returns.copy()
+    rpf_file.write_text(rpf_file.read_text().replace("Rounding,10000", "Rounding,20000"))
+    os.utime(rpf_file, ns=(rpf_file.stat().st_atime_ns, rpf_file.stat().st_mtime_ns + 10**9))
+    stamp = cache_path_for(rpf_file).stat().st_mtime_ns
+    assert load_rpf(rpf_file).value is not None
+    assert cache_path_for(rpf_file).stat().st_mtime_ns != stamp  # a new cache took the name
+    assert np.array_equal(mapped.scenarios.returns, before)

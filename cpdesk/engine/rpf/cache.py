@@ -1,7 +1,8 @@
 """A binary cache beside each RPF01 so the second load of a few-hundred-MB file is near-instant.
 
 ``<file>.cpdcache`` holds a small JSON description (the exact decimals of FieldTypes 3-7, the
-header, instrument ids, warnings) followed by the raw little-endian float64 scenario matrix.
+header, instrument ids, warnings) followed by the raw little-endian float64 scenario matrix,
+which a load maps into memory read-only rather than reads.
 It is keyed by the source's size, modification time and the SHA-256 of its header lines, plus
 the reading mode and cache version; any mismatch or damage means the source is parsed again.
 No pickle: the cache is data, never code. It is written to a temporary name and renamed, so a
@@ -164,13 +165,18 @@ def _read_cache(target: Path, key: dict[str, Any], source: str) -> Parsed[RiskPa
             meta = json.loads(handle.read(length))
             if meta.get("key") != key:
                 return None
-            handle.seek(len(_MAGIC) + 8 + length + (-(len(_MAGIC) + 8 + length) % _ALIGN))
+            offset = len(_MAGIC) + 8 + length + (-(len(_MAGIC) + 8 + length) % _ALIGN)
             rows, cols = len(meta["ids"]), meta["hvar_count"] + meta["svar_count"]
-            returns = np.fromfile(handle, dtype="<f8", count=rows * cols)
-            max_abs = np.fromfile(handle, dtype="<f8", count=rows)
+            if os.fstat(handle.fileno()).st_size != offset + 8 * (rows * cols + rows):
+                return None
+        # Mapped, not read: loading takes milliseconds, a calculation pages in only the rows it
+        # touches, and processes loading the same file share its pages. The cache is replaced by
+        # renaming, never rewritten in place, so a mapping stays valid.
+        returns = np.asarray(np.memmap(target, dtype="<f8", mode="r", offset=offset, shape=(rows * cols,)))
+        max_abs = np.asarray(
+            np.memmap(target, dtype="<f8", mode="r", offset=offset + 8 * rows * cols, shape=(rows,))
+        )
     except (OSError, ValueError, KeyError, TypeError, struct.error):
-        return None
-    if returns.size != rows * cols or max_abs.size != rows:
         return None
     try:
         return _decode(meta, returns.reshape(rows, cols).astype(np.float64, copy=False), max_abs, source)
