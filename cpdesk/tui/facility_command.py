@@ -18,7 +18,7 @@ from cpdesk.connectors.profile import BUILT_IN, HKT, ProfileError, TradingDays, 
 from cpdesk.connectors.sftp_client import server_host_key
 from cpdesk.connectors.simulator.day import publish_day, publish_hostile_names
 from cpdesk.connectors.simulator.server import SimulatedFacility
-from cpdesk.tui.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
+from cpdesk.tui.exit_codes import EXIT_BAD_INPUT, EXIT_OK, fail
 
 
 def register(commands: Any) -> None:
@@ -67,8 +67,7 @@ def run_trust(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
     except ConfigurationError as exc:
-        print(f"cpdesk facility trust: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("facility trust", exc)
     known = KnownHosts(config.known_hosts)
     failures = 0
     for facility in config.facilities:
@@ -116,8 +115,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         profile = load_profile(args.profile)
     except ProfileError as exc:
-        print(f"cpdesk facility serve: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("facility serve", exc)
     days = TradingDays()
     day = args.day or days.latest_on_or_before(datetime.now(HKT).date())
     facility = SimulatedFacility(profile, sha1_host_key_only=args.sha1_only)
@@ -126,8 +124,7 @@ def run_serve(args: argparse.Namespace) -> int:
         try:
             facility.authorize(account, Path(key_file).read_text())
         except (OSError, ValueError, asyncssh.KeyImportError) as exc:
-            print(f"cpdesk facility serve: --authorize {item}: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return fail("facility serve", f"--authorize {item}: {exc}")
     published = publish_day(facility, args.participant, day, args.rpf_instruments)
     if args.hostile_names:
         folder = f"participant/{args.participant}/" + (

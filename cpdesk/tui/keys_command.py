@@ -26,7 +26,7 @@ from cpdesk.connectors.profile import HKT
 from cpdesk.connectors.registration import build_registration
 from cpdesk.connectors.renewal import renew_key
 from cpdesk.engine.keys import standing
-from cpdesk.tui.exit_codes import EXIT_BAD_INPUT, EXIT_BUDGET, EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
+from cpdesk.tui.exit_codes import EXIT_BAD_INPUT, EXIT_BUDGET, EXIT_CONNECTION, EXIT_OK, fail
 
 ACCOUNT = re.compile(r"^C[A-Z0-9]{3}00[12]$")
 URGENCY_STYLE = {"ok": "green", "due": "yellow", "urgent": "bold red", "expired": "bold red reverse"}
@@ -81,20 +81,13 @@ def _passphrase(path: Path | None) -> bytes | None:
     return passphrase
 
 
-def _fail(command: str, exc: Exception, code: int = EXIT_USAGE) -> int:
-    print(f"cpdesk keys {command}: {exc}", file=sys.stderr)
-    return code
-
-
 def run_new(args: argparse.Namespace) -> int:
     if not ACCOUNT.match(args.account):
-        return _fail(
-            "new", ValueError(f"{args.account!r} is not an SFTP account (CXXX001 or CXXX002, capitals)")
-        )
+        return fail("keys new", f"{args.account!r} is not an SFTP account (CXXX001 or CXXX002, capitals)")
     try:
         pair = new_key_pair(args.account, args.dir, _passphrase(args.passphrase_file))
     except (ConfigurationError, OSError) as exc:
-        return _fail("new", exc)
+        return fail("keys new", exc)
     encrypted = ", encrypted" if args.passphrase_file else ""
     print(f"private key  {pair.private} (mode 0600{encrypted}; keep it here)")
     print(f"public key   {pair.public} (SSH2 format, for HKEX)")
@@ -107,7 +100,7 @@ def run_fingerprint(args: argparse.Namespace) -> int:
     try:
         key = read_public_key(args.file)
     except ConfigurationError as exc:
-        return _fail("fingerprint", exc, EXIT_BAD_INPUT)
+        return fail("keys fingerprint", exc, EXIT_BAD_INPUT)
     if args.json:
         print(
             json.dumps(
@@ -131,7 +124,7 @@ def run_register(args: argparse.Namespace) -> int:
     try:
         package = build_registration(args.participant, args.dir, args.ip, args.out)
     except ConfigurationError as exc:
-        return _fail("register", exc, EXIT_BAD_INPUT)
+        return fail("keys register", exc, EXIT_BAD_INPUT)
     print(f"wrote {package.path}: {', '.join(package.members)}")
     print("email it to HKEX with the signed registration form; private keys stay on this machine")
     return EXIT_OK
@@ -144,11 +137,11 @@ def run_renew(args: argparse.Namespace) -> int:
         with Ledger(config.ledger) as ledger:
             outcome = renew_key(config, args.account, ledger, args.dir, passphrase, wait_seconds=args.wait)
     except (UploadLimitReached, SignOnBudgetExhausted) as exc:
-        return _fail("renew", exc, EXIT_BUDGET)
+        return fail("keys renew", exc, EXIT_BUDGET)
     except ConfigurationError as exc:
-        return _fail("renew", exc)
+        return fail("keys renew", exc)
     except FacilityError as exc:
-        return _fail("renew", exc, EXIT_CONNECTION)
+        return fail("keys renew", exc, EXIT_CONNECTION)
     print(outcome.message, file=sys.stdout if outcome.success else sys.stderr)
     return EXIT_OK if outcome.success else EXIT_BAD_INPUT
 
@@ -204,7 +197,7 @@ def run_status(args: argparse.Namespace) -> int:
     try:
         rows = key_status(args.config)
     except ConfigurationError as exc:
-        return _fail("status", exc)
+        return fail("keys status", exc)
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK

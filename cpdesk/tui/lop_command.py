@@ -28,7 +28,7 @@ from cpdesk.tui.exit_codes import (
     EXIT_CONNECTION,
     EXIT_OK,
     EXIT_PARTIAL,
-    EXIT_USAGE,
+    fail,
 )
 
 RESULT_STYLE = {"success": "green", "failed": "bold red", "sent": "yellow", "refused": "red"}
@@ -77,11 +77,6 @@ def _schema_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _fail(command: str, message: object, code: int = EXIT_USAGE) -> int:
-    print(f"cpdesk lop {command}: {message}", file=sys.stderr)
-    return code
-
-
 def _schema(args: argparse.Namespace) -> LopSchema:
     try:
         return load_schema(args.schema)
@@ -95,23 +90,25 @@ def run_template(args: argparse.Namespace) -> int:
     try:
         schema = _schema(args)
     except SchemaError as exc:
-        return _fail("template", exc)
+        return fail("lop template", exc)
     wanted = list(schema.kinds) if args.kind.lower() == "all" else [args.kind.upper()]
     unknown = [k for k in wanted if k not in schema.kinds]
     if unknown:
-        return _fail("template", f"kind {args.kind!r} is not one of {', '.join(schema.kinds)} or all")
+        return fail("lop template", f"kind {args.kind!r} is not one of {', '.join(schema.kinds)} or all")
     if (args.submitter is None) != (args.date is None):
-        return _fail("template", "give --submitter and --date together (or neither, for blank templates)")
+        return fail("lop template", "give --submitter and --date together (or neither, for blank templates)")
     suffix = "template"
     if args.submitter is not None:
         if not re.fullmatch(r"[A-Z0-9]{5}", args.submitter):
-            return _fail("template", f"submitter code {args.submitter!r} must be 5 capital letters or digits")
+            return fail(
+                "lop template", f"submitter code {args.submitter!r} must be 5 capital letters or digits"
+            )
         try:
             trade_date = datetime.strptime(args.date, "%Y%m%d").date() if len(args.date) == 8 else None
         except ValueError:
             trade_date = None
         if trade_date is None:
-            return _fail("template", f"--date {args.date!r} is not a real yyyymmdd date")
+            return fail("lop template", f"--date {args.date!r} is not a real yyyymmdd date")
         suffix = f"{args.submitter}_{trade_date:%Y%m%d}"
     try:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -121,7 +118,7 @@ def run_template(args: argparse.Namespace) -> int:
             write_new_file(target, template_workbook(kind, args.submitter, args.date))
             print(f"wrote {target}: {kind.title}, sheet {kind.sheet!r}, {len(kind.columns)} columns")
     except OSError as exc:
-        return _fail("template", exc, EXIT_BAD_INPUT)
+        return fail("lop template", exc, EXIT_BAD_INPUT)
     return EXIT_OK
 
 
@@ -152,7 +149,7 @@ def run_validate(args: argparse.Namespace) -> int:
         schema = _schema(args)
         trading_days = _trading_days(args.config)
     except (SchemaError, ConfigurationError) as exc:
-        return _fail("validate", exc)
+        return fail("lop validate", exc)
     results = validate_files(args.files, schema, trading_days)
     errors, warnings = summarise(results)
     if args.json:
@@ -182,11 +179,11 @@ def run_upload(args: argparse.Namespace) -> int:
         with Ledger(config.ledger) as ledger:
             outcomes = upload_reports(config, args.files, ledger, schema, args.account, args.wait)
     except SignOnBudgetExhausted as exc:
-        return _fail("upload", f"{exc}; nothing sent", EXIT_BUDGET)
+        return fail("lop upload", f"{exc}; nothing sent", EXIT_BUDGET)
     except (SchemaError, ConfigurationError) as exc:
-        return _fail("upload", exc)
+        return fail("lop upload", exc)
     except FacilityError as exc:
-        return _fail("upload", exc, EXIT_CONNECTION)
+        return fail("lop upload", exc, EXIT_CONNECTION)
     if args.json:
         print(
             json.dumps(
@@ -220,11 +217,11 @@ def run_results(args: argparse.Namespace) -> int:
                 fetch_results(config, ledger)
             rows = [row for row in ledger.uploads("lop") if row.result != "released"]
     except SignOnBudgetExhausted as exc:
-        return _fail("results", exc, EXIT_BUDGET)
+        return fail("lop results", exc, EXIT_BUDGET)
     except ConfigurationError as exc:
-        return _fail("results", exc)
+        return fail("lop results", exc)
     except FacilityError as exc:
-        return _fail("results", exc, EXIT_CONNECTION)
+        return fail("lop results", exc, EXIT_CONNECTION)
 
     def when(epoch: float | None) -> str | None:
         return datetime.fromtimestamp(epoch, HKT).strftime("%Y-%m-%d %H:%M:%S") if epoch else None

@@ -21,7 +21,7 @@ from cpdesk.engine.positions import parse_flat_groups, parse_positions
 from cpdesk.engine.problems import InputError, Problem, Severity
 from cpdesk.engine.rpf.cache import load_rpf
 from cpdesk.tui.arguments import decimal_argument
-from cpdesk.tui.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
+from cpdesk.tui.exit_codes import EXIT_BAD_INPUT, EXIT_OK, fail
 
 # The JSON contract: these integer fields come first and in this order.
 JSON_FIELDS = (
@@ -159,8 +159,7 @@ def run(args: argparse.Namespace) -> int:
     params = _parameters(args)
     if isinstance(params, str):
         if params:
-            print(f"cpdesk margin: {params}", file=sys.stderr)
-            return EXIT_USAGE
+            return fail("margin", params)
         return EXIT_BAD_INPUT
     rpf = load_rpf(args.rpf, lenient=args.lenient, use_cache=not args.no_cache)
     positions = parse_positions(args.positions)

@@ -41,6 +41,7 @@ from cpdesk.tui.exit_codes import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_USAGE,
+    fail,
 )
 
 # Exit codes of `cpdesk sync` (README): the most serious outcome of any facility decides.
@@ -192,8 +193,7 @@ def run_sync(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
     except ConfigurationError as exc:
-        print(f"cpdesk sync: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("sync", exc)
     catalogue = load_catalogue()
     if args.json:
         results = sync_all(config, catalogue, None, args.dry_run)
