@@ -169,13 +169,13 @@ def _read_cache(target: Path, key: dict[str, Any], source: str) -> Parsed[RiskPa
             rows, cols = len(meta["ids"]), meta["hvar_count"] + meta["svar_count"]
             if os.fstat(handle.fileno()).st_size != offset + 8 * (rows * cols + rows):
                 return None
-        # Mapped, not read: loading takes milliseconds, a calculation pages in only the rows it
+        # Mapped, not read: mapping takes milliseconds, a calculation pages in only the rows it
         # touches, and processes loading the same file share its pages. The cache is replaced by
         # renaming, never rewritten in place, so a mapping stays valid.
-        returns = np.asarray(np.memmap(target, dtype="<f8", mode="r", offset=offset, shape=(rows * cols,)))
-        max_abs = np.asarray(
-            np.memmap(target, dtype="<f8", mode="r", offset=offset + 8 * rows * cols, shape=(rows,))
+        floats = np.asarray(
+            np.memmap(target, dtype="<f8", mode="r", offset=offset, shape=(rows * cols + rows,))
         )
+        returns, max_abs = floats[: rows * cols], floats[rows * cols :]
     except (OSError, ValueError, KeyError, TypeError, struct.error):
         return None
     try:
