@@ -11,6 +11,16 @@ STEM = "RMCNM01_B00001_20210507205600"
 CONTROL_NAME = f"{STEM}.CNTL.ZIP"
 DATA_NAME = f"{STEM}.CSV.ZIP"
 CONTROL_TEXT = "00,20210507,20210507,RMCNM01,00000001\n09,0000000000000003\n"
+# What `report check --json` says of this pair (the fields), whole and consistent.
+PAIR_SUMMARY = {
+    "report_id": "RMCNM01",
+    "participant": "B00001",
+    "timestamp": "2021-05-07T20:56:00",
+    "business_date": "2021-05-07",
+    "record_count": 3,
+    "ok": True,
+    "problems": [],
+}
 COMMON = (
     "824,2,20210507 20:58:00,20210507,HK,CN,{market},{market_id},HK,B00001,MA1,B00001 PARTICIPANT FULL NAME,"
     "CNY,FBSRSH"

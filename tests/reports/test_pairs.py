@@ -75,13 +75,7 @@ def test_the_seed_sample_is_whole_and_consistent() -> None:
     assert result.data is not None
     assert result.data.fields == FIELDS
     assert result.as_dict() == {
-        "report_id": "RMCNM01",
-        "participant": "B00001",
-        "timestamp": "2021-05-07T20:56:00",
-        "business_date": "2021-05-07",
-        "record_count": 3,
-        "ok": True,
-        "problems": [],
+        **seed.PAIR_SUMMARY,
         "known": True,
         "report_name": "Risk - Northbound MSTD Requirement Report",
     }
