@@ -31,7 +31,7 @@ from cpdesk.engine.margin import MarginParameters, calculate_margin
 from cpdesk.engine.margin.batch import PortfolioBatch, portfolio_margin_batch
 from cpdesk.engine.margin.kernel import bare_tail_sums
 from cpdesk.engine.margin.portfolio import TailParameters
-from cpdesk.engine.positions import Position
+from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.rpf.cache import cache_path_for, load_rpf
 from cpdesk.engine.rpf.model import RiskParameterFile
 from cpdesk.engine.rpf.synthetic import universe, write_synthetic_rpf

@@ -26,15 +26,15 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-from cpdesk.connectors.config import load_config
-from cpdesk.connectors.hostkeys import KnownHosts
-from cpdesk.connectors.keyfiles import write_new_rsa_key
-from cpdesk.connectors.ledger import Ledger
-from cpdesk.connectors.profile import parse_profile
-from cpdesk.connectors.simulator.openssh import OpenSshServer, local_profile_text
-from cpdesk.connectors.sync import FacilitySync
+from cpdesk.connectors.sftp.hostkeys import KnownHosts
+from cpdesk.connectors.sftp.profile import parse_profile
+from cpdesk.connectors.store.keyfiles import write_new_rsa_key
+from cpdesk.connectors.store.ledger import Ledger
+from cpdesk.desk.config import load_config
+from cpdesk.desk.sync import FacilitySync
 from cpdesk.engine.reports.catalogue import load_catalogue
 from cpdesk.engine.rpf.synthetic import synthetic_rpf_lines
+from cpdesk.simulator.openssh import OpenSshServer, local_profile_text
 
 FILES = 60
 REPEATS = 5  # medians of five runs each: the two clients share two cores with sshd, and runs vary

@@ -1,5 +1,4 @@
-"""Everything that touches the outside world: SFTP facilities, the archive and ledger, key files.
-
-The engine never imports this package; this package never imports the fronts (``tui``,
-``excel_addin``).
+"""Everything that touches the outside world, in two rooms that do not import each other:
+:mod:`~cpdesk.connectors.sftp` (facility connections) and :mod:`~cpdesk.connectors.store` (local
+files and the ledger). :mod:`cpdesk.connectors.errors` is their shared exception tree.
 """

@@ -1,16 +1,31 @@
-"""Named failures of a facility connection, translated from paramiko and socket errors in one place."""
+"""What can go wrong outside cpdesk's own logic: the configuration, a facility, the local store.
+
+Every error a connector raises is one of these (paramiko's, socket and SFTP errors are translated
+in one place, :func:`cpdesk.connectors.sftp.errors.translated`)::
+
+    FacilityError                      anything the desk cannot do with a facility or its files
+    ├── ConfigurationError             the local configuration cannot be used (key, profile, account)
+    │   └── RegistrationRefused        (cpdesk.desk.registration) the package would be wrong
+    ├── FacilityUnreachable            no address of the site accepted a connection
+    ├── OutsideOperationHours          the facility is closed now; nothing was attempted
+    ├── HostKeyUnknown                 the server's host key is not pinned
+    ├── HostKeyChanged                 the server's host key differs from the pinned one
+    ├── AuthenticationFailed           the facility refused the account and key (or it is locked)
+    ├── SignOnBudgetExhausted          a sign-on now would break the sign-on control; not attempted
+    ├── UploadLimitReached             a key upload now would break the upload control; not attempted
+    ├── PermissionDenied               the facility refused an operation on a folder
+    ├── RemoteFileNotFound             no such file or folder on the facility
+    ├── ConnectionLost                 the connection dropped (or stalled) mid-operation
+    └── SyncInProgress                 another cpdesk process holds the facility's sync lock
+
+The command line maps each to one exit code (``cpdesk.cli.exit_codes.exit_code_for``).
+"""
 
 from __future__ import annotations
 
-import errno
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import paramiko
-
 
 class FacilityError(Exception):
-    """Base of everything that can go wrong talking to a facility."""
+    """Base of everything that can go wrong talking to a facility or keeping its files."""
 
 
 class ConfigurationError(FacilityError):
@@ -45,42 +60,21 @@ class SignOnBudgetExhausted(FacilityError):
         self.next_slot_at = next_slot_at
 
 
+class UploadLimitReached(FacilityError):
+    """Another key upload now would break the facility's upload control."""
+
+
 class PermissionDenied(FacilityError):
     """The facility refused an operation on a folder ("Permission denied")."""
 
 
 class RemoteFileNotFound(FacilityError):
-    pass
+    """No such file or folder on the facility."""
 
 
 class ConnectionLost(FacilityError):
     """The connection dropped during a transfer."""
 
 
-class UploadLimitReached(FacilityError):
-    """Another key upload now would break the facility's upload control."""
-
-
-@contextmanager
-def translated(what: str) -> Iterator[None]:
-    """Re-raise paramiko, SFTP and socket errors raised inside as the named errors above."""
-    try:
-        yield
-    except FacilityError:
-        raise
-    except paramiko.BadHostKeyException as exc:
-        raise HostKeyChanged(f"{what}: host key changed") from exc
-    except paramiko.AuthenticationException as exc:
-        raise AuthenticationFailed(f"{what}: authentication failed ({exc})") from exc
-    except PermissionError as exc:
-        raise PermissionDenied(f"{what}: permission denied") from exc
-    except FileNotFoundError as exc:
-        raise RemoteFileNotFound(f"{what}: no such file") from exc
-    except (TimeoutError, EOFError, paramiko.SSHException, ConnectionError) as exc:
-        raise ConnectionLost(f"{what}: connection lost ({exc or type(exc).__name__})") from exc
-    except OSError as exc:
-        if exc.errno == errno.EACCES or "permission denied" in str(exc).lower():
-            raise PermissionDenied(f"{what}: permission denied") from exc
-        if exc.errno == errno.ENOENT or "no such file" in str(exc).lower():
-            raise RemoteFileNotFound(f"{what}: no such file") from exc
-        raise ConnectionLost(f"{what}: {exc}") from exc
+class SyncInProgress(FacilityError):
+    """Another cpdesk process kept the facility's lock for longer than we would wait."""

@@ -1,1 +1,1 @@
-"""The terminal front: the ``cpdesk`` command line and (later) the Textual dashboard."""
+"""The Textual operations dashboard (to come): a front on :class:`cpdesk.desk.Desk`."""

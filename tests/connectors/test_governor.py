@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from cpdesk.connectors.errors import SignOnBudgetExhausted
-from cpdesk.connectors.governor import CLOCK_MARGIN_SECONDS, SignOnGovernor
-from cpdesk.connectors.ledger import Ledger
+from cpdesk.connectors.sftp.governor import SignOnGovernor
+from cpdesk.connectors.store.ledger import Ledger
+from cpdesk.engine.hkex import CLOCK_MARGIN_SECONDS
 
 
 class FakeTime:

@@ -6,7 +6,14 @@ from datetime import date, datetime
 
 import pytest
 
-from cpdesk.connectors.profile import HKT, Address, ProfileError, TradingDays, load_profile, parse_profile
+from cpdesk.connectors.sftp.profile import (
+    HKT,
+    Address,
+    ProfileError,
+    TradingDays,
+    load_profile,
+    parse_profile,
+)
 
 
 def test_derivatives_profile_carries_the_guide() -> None:

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from cpdesk.connectors.errors import AuthenticationFailed, PermissionDenied
-from cpdesk.connectors.governor import SignOnGovernor
-from cpdesk.connectors.hostkeys import KnownHosts
-from cpdesk.connectors.ledger import Ledger
-from cpdesk.connectors.profile import HKT
-from cpdesk.connectors.sftp_client import Credentials, SftpSession, open_session
-from cpdesk.connectors.simulator.server import next_five_minute_mark
-from tests.connectors.conftest import Site, SiteFactory
+from cpdesk.connectors.sftp.client import Credentials, SftpSession, open_session
+from cpdesk.connectors.sftp.governor import SignOnGovernor
+from cpdesk.connectors.sftp.hostkeys import KnownHosts
+from cpdesk.connectors.sftp.profile import HKT
+from cpdesk.connectors.store.ledger import Ledger
+from cpdesk.simulator.server import next_five_minute_mark
+from tests.support.sites import Site, SiteFactory
 
 
 def session(site: Site, account: str | None = None) -> SftpSession:

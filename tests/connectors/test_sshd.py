@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from cpdesk.connectors.governor import SignOnGovernor
-from cpdesk.connectors.hostkeys import KnownHosts
-from cpdesk.connectors.keyfiles import write_new_rsa_key
-from cpdesk.connectors.ledger import Ledger
-from cpdesk.connectors.profile import parse_profile
-from cpdesk.connectors.sftp_client import Credentials, SftpSession, open_session
-from cpdesk.connectors.simulator.openssh import OpenSshServer, find_sshd, local_profile_text
+from cpdesk.connectors.sftp.client import Credentials, SftpSession, open_session
+from cpdesk.connectors.sftp.governor import SignOnGovernor
+from cpdesk.connectors.sftp.hostkeys import KnownHosts
+from cpdesk.connectors.sftp.profile import parse_profile
+from cpdesk.connectors.store.keyfiles import write_new_rsa_key
+from cpdesk.connectors.store.ledger import Ledger
+from cpdesk.simulator.openssh import OpenSshServer, find_sshd, local_profile_text
 
 
 @pytest.fixture(params=["ssh-rsa", "rsa-sha2"])

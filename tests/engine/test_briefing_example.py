@@ -13,7 +13,7 @@ import numpy as np
 
 from cpdesk.engine.margin import MarginParameters, calculate_margin
 from cpdesk.engine.margin.portfolio import scenario_pnls
-from cpdesk.engine.positions import position
+from cpdesk.engine.margin.positions import position
 from cpdesk.engine.rpf import RiskParameterFile
 
 MULTIPLIER_2 = MarginParameters(flat_rate_multiplier=Decimal(2))

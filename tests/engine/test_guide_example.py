@@ -12,10 +12,10 @@ from cpdesk import samples
 from cpdesk.engine.margin import MarginParameters, MarginResult, calculate_margin
 from cpdesk.engine.margin.calculator import identify
 from cpdesk.engine.margin.portfolio import scenario_pnls
-from cpdesk.engine.positions import Position
+from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.rpf import RiskParameterFile
 from cpdesk.engine.rpf.model import FieldType
-from tests.conftest import SHARED_REFERENCE
+from tests.support.paths import SHARED_REFERENCE
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +203,7 @@ def test_shipped_samples_match_the_shared_reference() -> None:
 
 
 def test_terms_beyond_the_exact_range_are_refused(guide_rpf: RiskParameterFile) -> None:
-    from cpdesk.engine.positions import position
+    from cpdesk.engine.margin.positions import position
     from cpdesk.engine.problems import InputError
 
     huge = [position("26883", 1, 0, "500000000000000")]  # 5e14 HKD x 0.66 max return

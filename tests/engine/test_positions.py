@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cpdesk.engine.positions import Position, parse_flat_groups, parse_positions, position
+from cpdesk.engine.margin.positions import Position, parse_flat_groups, parse_positions, position
 
 
 def write(tmp_path: Path, text: str, name: str = "pos.csv") -> Path:

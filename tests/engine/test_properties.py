@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from cpdesk.engine.margin import MarginParameters, PositionLimitInputs, calculate_margin
 from cpdesk.engine.margin.batch import PortfolioBatch, portfolio_margin_batch
-from cpdesk.engine.positions import Position
+from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.rpf import RiskParameterFile, parse_rpf_bytes
 from cpdesk.engine.rpf.synthetic import synthetic_rpf_lines, universe
 

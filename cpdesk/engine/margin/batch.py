@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cpdesk.engine.margin.portfolio import NON_IPO, TailParameters, combine, ipo_code_of, run_tails
-from cpdesk.engine.positions import Position
+from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.rpf.model import RiskParameterFile
 
 IntArray = npt.NDArray[np.int64]

@@ -28,8 +28,8 @@ from cpdesk.engine.margin.components import (
     structured_product_addon,
 )
 from cpdesk.engine.margin.portfolio import PortfolioMarginDetail, portfolio_margin
+from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.numbers import round_off, round_up_to_multiple
-from cpdesk.engine.positions import Position
 from cpdesk.engine.problems import Problem, Severity
 from cpdesk.engine.rpf.model import FieldType, RiskParameterFile
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
+from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.numbers import EXACT, round_cents, round_off, round_up_to_multiple
-from cpdesk.engine.positions import Position
 from cpdesk.engine.problems import InputError, Problem
 from cpdesk.engine.rpf.model import BENEFIT_PREFIXES, BetaHedgeInfo, CorporateActionInfo, RiskParameterFile
 

@@ -1,0 +1,170 @@
+"""``cpdesk demo``: a day of retrieval from simulated HKEX facilities, end to end, twice.
+
+Two simulated facilities (derivatives and securities RAP) publish a trading day for a demo
+participant; cpdesk creates the participant's keys and configuration in a temporary folder, syncs
+(progress bars), syncs again to show nothing is fetched twice, and prints the summary and ledger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from cpdesk.cli.sync import PlainReporter, RichReporter, print_summary, summary
+from cpdesk.connectors.sftp.hostkeys import KnownHosts
+from cpdesk.connectors.sftp.profile import HKT, TradingDays, load_profile
+from cpdesk.connectors.store.keyfiles import write_new_rsa_key
+from cpdesk.connectors.store.ledger import Ledger
+from cpdesk.desk.config import load_config
+from cpdesk.desk.sync import FacilityResult, Reporter, sync_all
+from cpdesk.engine.reports.catalogue import load_catalogue
+from cpdesk.simulator.day import publish_day
+from cpdesk.simulator.server import SimulatedFacility
+
+# (facility name, profile, participant, account)
+DEMO_FACILITIES = (
+    ("derivatives", "derivatives", "CDMO", "CDMO001"),
+    ("securities", "securities-rap", "B01234", "B01234"),
+)
+
+CONFIG_HEAD = """\
+# cpdesk demo configuration: simulated facilities on this machine.
+archive = "archive"
+ledger = "cpdesk-ledger.sqlite"
+known_hosts = "known_hosts"
+"""
+
+CONFIG_FACILITY = """
+[[facility]]
+name = "{name}"
+profile = "{profile}"
+participant = "{participant}"
+hosts = ["{address}"]
+check_hours = false  # the simulated facility keeps its own (demo) clock
+
+[[facility.accounts]]
+name = "{account}"
+key = "keys/{account}"
+"""
+
+
+def register(commands: Any) -> None:
+    demo = commands.add_parser("demo", help="sync a simulated trading day twice, in a temporary folder")
+    demo.add_argument("--headless", action="store_true", help="no progress bars or tables")
+    demo.add_argument("--json", action="store_true", help="print a JSON summary")
+    demo.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep it")
+    demo.add_argument("--rpf-instruments", type=int, default=1000, help="size of the demo RPF01")
+    demo.set_defaults(run=run_demo)
+
+
+def _demo_clock(day_end: datetime) -> Callable[[], datetime]:
+    """The facilities' clock: the demo day at 21:30 HKT, moving on with real time."""
+    started = time.monotonic()
+    return lambda: day_end + timedelta(seconds=time.monotonic() - started)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="cpdesk-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    console = Console(stderr=args.json, width=None if sys.stdout.isatty() else 120)
+    day = TradingDays().latest_on_or_before(datetime.now(HKT).date())
+    clock = _demo_clock(datetime.combine(day, datetime.min.time(), HKT) + timedelta(hours=21, minutes=30))
+    facilities: list[SimulatedFacility] = []
+    try:
+        config_text = CONFIG_HEAD
+        published = 0
+        for name, profile_name, participant, account in DEMO_FACILITIES:
+            simulated = SimulatedFacility(load_profile(profile_name), clock=clock)
+            public = write_new_rsa_key(folder / "keys" / account, comment=f"{account}@cpdesk-demo")
+            simulated.authorize(account, public)
+            published += len(publish_day(simulated, participant, day, args.rpf_instruments))
+            address = simulated.start()
+            facilities.append(simulated)
+            KnownHosts(folder / "known_hosts").add(address, simulated.host_public_key())
+            config_text += CONFIG_FACILITY.format(
+                name=name, profile=profile_name, participant=participant, address=address, account=account
+            )
+        (folder / "cpdesk.toml").write_text(config_text)
+        config = load_config(folder / "cpdesk.toml")
+        catalogue = load_catalogue()
+        if not args.json and not args.headless:
+            console.print(
+                f"[bold]cpdesk demo[/]: {published} files published for {day} on two simulated "
+                f"facilities; working in {folder}"
+            )
+        first = _sync(config, catalogue, console, args, "first sync")
+        second = _sync(config, catalogue, console, args, "second sync (nothing should be fetched)")
+        with Ledger(config.ledger) as ledger:
+            sign_ons = ledger.sign_ons()
+            files = ledger.files()
+        downloaded = sum(r.downloaded for r in first)
+        failed = sum(r.failed for r in first)
+        again = sum(r.downloaded for r in second)
+        result = {
+            "files_on_server": sum(r.files_on_server for r in first),
+            "downloaded": downloaded,
+            "verified": sum(r.verified for r in first),
+            "failed": failed,
+            "second_run_downloaded": again,
+            "sign_ons": len(sign_ons),
+            "business_date": day.isoformat(),
+            "first_run": summary(first),
+            "second_run": summary(second),
+        }
+        if args.json:
+            print(json.dumps(result, indent=2))
+        elif not args.headless:
+            _ledger_table(files, console)
+            console.print(f"sign-ons recorded: {len(sign_ons)} (one per facility per run)")
+        return EXIT_OK if failed == 0 and again == 0 and downloaded > 0 else EXIT_BAD_INPUT
+    finally:
+        for simulated in facilities:
+            simulated.stop()
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sync(
+    config: Any, catalogue: Any, console: Console, args: argparse.Namespace, title: str
+) -> list[FacilityResult]:
+    if args.json or args.headless:
+        return sync_all(config, catalogue)
+    console.rule(title)
+    reporter: Reporter
+    if sys.stdout.isatty():
+        with RichReporter(console) as rich_reporter:
+            results = sync_all(config, catalogue, rich_reporter)
+    else:
+        reporter = PlainReporter()
+        results = sync_all(config, catalogue, reporter)
+    print_summary(results, console)
+    return results
+
+
+def _ledger_table(files: list[Any], console: Console) -> None:
+    table = Table(title="Ledger: files fetched", title_justify="left")
+    for column in ("Facility", "Folder", "Name", "Bytes", "Business date", "Result", "SHA-256"):
+        table.add_column(column, justify="right" if column == "Bytes" else "left")
+    for row in files:
+        table.add_row(
+            row.facility,
+            row.folder,
+            row.name,
+            f"{row.size:,}",
+            row.business_date,
+            row.result,
+            row.sha256[:12],
+        )
+    console.print(table)

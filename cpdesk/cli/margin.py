@@ -1,0 +1,281 @@
+"""``cpdesk margin``: HKSCC initial margin of a portfolio from an RPF01 and a positions file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from cpdesk.cli.arguments import decimal_argument
+from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, fail
+from cpdesk.engine.margin import MarginParameters, MarginResult, PositionLimitInputs, calculate_margin
+from cpdesk.engine.margin.calculator import (
+    DEFAULT_FLOOR_RATE,
+    DEFAULT_HEDGE_INSTRUMENT,
+    DEFAULT_MARGIN_CREDIT_HKD,
+)
+from cpdesk.engine.margin.positions import parse_flat_groups, parse_positions
+from cpdesk.engine.problems import InputError, Problem, Severity
+from cpdesk.engine.rpf.cache import load_rpf
+
+# The JSON contract: these integer fields come first and in this order.
+JSON_FIELDS = (
+    "portfolio_margin",
+    "flat_rate_margin",
+    "lra_instrument",
+    "lra_portfolio",
+    "structured_product_addon",
+    "corporate_action_margin",
+    "holiday_addon",
+    "aggregated",
+    "aggregated_rounded",
+    "mtm",
+    "favourable_mtm",
+    "mtm_requirement",
+    "net_margin",
+    "net_margin_after_credit",
+    "position_limit_addon",
+    "total",
+)
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "margin",
+        help="HKSCC initial margin of a portfolio (VaR Platform guide §3)",
+        description="Replicate HKSCC's total MTM and margin requirement from an RPF01 and positions.",
+    )
+    parser.add_argument("--rpf", required=True, metavar="RPF.csv", help="Risk Parameter File (RPF01)")
+    parser.add_argument(
+        "--positions",
+        required=True,
+        metavar="POS.csv",
+        help="InstrumentID,Quantity,ContractValue,MarketValue (HKD)",
+    )
+    parser.add_argument(
+        "--multiplier",
+        type=decimal_argument,
+        default=Decimal(1),
+        metavar="X",
+        help="flat rate margin multiplier (DWH0081C; default 1)",
+    )
+    parser.add_argument(
+        "--floor-rate",
+        type=decimal_argument,
+        default=DEFAULT_FLOOR_RATE,
+        metavar="X",
+        help=f"portfolio margin floor rate (default {DEFAULT_FLOOR_RATE})",
+    )
+    parser.add_argument(
+        "--ipo",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="IPO stock codes for segregation, comma separated (DWH0303)",
+    )
+    parser.add_argument(
+        "--flat-groups", metavar="FILE", help="InstrumentID,Group CSV of flat rate sub-margin groups"
+    )
+    parser.add_argument(
+        "--hedge-instrument",
+        default=DEFAULT_HEDGE_INSTRUMENT,
+        metavar="CODE",
+        help=f"portfolio-level LRA hedging instrument (default {DEFAULT_HEDGE_INSTRUMENT})",
+    )
+    parser.add_argument("--holiday", action="store_true", help="apply the holiday add-on (Holiday_Factor)")
+    parser.add_argument(
+        "--margin-credit",
+        type=decimal_argument,
+        default=DEFAULT_MARGIN_CREDIT_HKD,
+        metavar="X",
+        help="margin credit in HKD (default 5,000,000)",
+    )
+    parser.add_argument("--alc", type=decimal_argument, metavar="X", help="apportioned liquid capital in HKD")
+    parser.add_argument(
+        "--alc-multiplier", type=decimal_argument, metavar="X", help="apportioned liquid capital multiplier"
+    )
+    parser.add_argument(
+        "--alc-cap", type=decimal_argument, metavar="X", help="apportioned liquid capital cap in HKD"
+    )
+    parser.add_argument(
+        "--pla-rate", type=decimal_argument, metavar="X", help="position limit add-on rate (e.g. 0.25)"
+    )
+    parser.add_argument(
+        "--credit-risk-addon", type=decimal_argument, default=Decimal(0), metavar="X", help="HKD"
+    )
+    parser.add_argument("--adhoc-addon", type=decimal_argument, default=Decimal(0), metavar="X", help="HKD")
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="accept an RPF with fewer scenarios than its header counts (the guide's sample)",
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the RPF's binary cache"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(run=run)
+
+
+def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def _parameters(args: argparse.Namespace) -> MarginParameters | str:
+    limit_args = (args.alc, args.alc_multiplier, args.pla_rate)
+    limit = None
+    if any(v is not None for v in (*limit_args, args.alc_cap)):
+        if any(v is None for v in limit_args):
+            return "--alc, --alc-multiplier and --pla-rate go together (--alc-cap is optional)"
+        limit = PositionLimitInputs(args.alc, args.alc_multiplier, args.alc_cap, args.pla_rate)
+    groups = None
+    if args.flat_groups:
+        parsed = parse_flat_groups(args.flat_groups)
+        if parsed.errors:
+            _report(parsed.problems)
+            return ""
+        groups = parsed.value
+    ipo = frozenset(code.strip() for chunk in args.ipo for code in chunk.split(",") if code.strip())
+    return MarginParameters(
+        flat_rate_multiplier=args.multiplier,
+        floor_rate=args.floor_rate,
+        ipo_codes=ipo,
+        flat_groups=groups,
+        hedge_instrument=args.hedge_instrument,
+        holiday=args.holiday,
+        margin_credit_hkd=args.margin_credit,
+        position_limit=limit,
+        credit_risk_addon_hkd=args.credit_risk_addon,
+        adhoc_addon_hkd=args.adhoc_addon,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    params = _parameters(args)
+    if isinstance(params, str):
+        if params:
+            return fail("margin", params)
+        return EXIT_BAD_INPUT
+    rpf = load_rpf(args.rpf, lenient=args.lenient, use_cache=not args.no_cache)
+    positions = parse_positions(args.positions)
+    problems = list(rpf.problems) + list(positions.problems)
+    if rpf.value is None or positions.errors:
+        _report(problems)
+        if rpf.value is None and not args.lenient and any("scenarios" in p.message for p in rpf.problems):
+            print(
+                "cpdesk margin: use --lenient to accept a file with fewer scenarios than its header says",
+                file=sys.stderr,
+            )
+        return EXIT_BAD_INPUT
+    try:
+        result = calculate_margin(rpf.value, positions.value, params)
+    except InputError as exc:
+        _report(exc.problems)
+        return EXIT_BAD_INPUT
+    warnings = [p for p in problems if p.severity is Severity.WARNING] + list(result.warnings)
+    if args.json:
+        print(json.dumps(as_json(result, warnings)))
+    else:
+        _report(warnings)
+        render(result, Console())
+    return EXIT_OK
+
+
+def as_json(result: MarginResult, warnings: list[Problem]) -> dict[str, Any]:
+    figures = result.breakdown.as_dict()
+    out: dict[str, Any] = {name: figures[name] for name in JSON_FIELDS}
+    out.update({k: v for k, v in figures.items() if k not in out})
+    out["warnings"] = [str(w) for w in warnings]
+    return out
+
+
+def _hkd(value: int | Decimal | float, places: int = 2) -> str:
+    """Whole amounts as integers; anything else to ``places`` decimals."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.{places}f}"
+
+
+def render(result: MarginResult, console: Console) -> None:
+    b = result.breakdown
+    table = Table(title="Total MTM and margin requirement (HKD)", title_justify="left")
+    table.add_column("Component")
+    table.add_column("HKD", justify="right")
+    rows: list[tuple[str, int, str]] = [
+        ("Portfolio margin", b.portfolio_margin, ""),
+        ("Flat rate margin", b.flat_rate_margin, ""),
+        ("Liquidation risk add-on, instrument level", b.lra_instrument, ""),
+        ("Liquidation risk add-on, portfolio level", b.lra_portfolio, ""),
+        ("Structured product add-on", b.structured_product_addon, ""),
+        ("Corporate action position margin", b.corporate_action_margin, ""),
+        ("Holiday add-on", b.holiday_addon, ""),
+        ("Aggregated market-risk-component margin", b.aggregated, "bold"),
+        ("Rounded up", b.aggregated_rounded, ""),
+        ("Favourable MTM", b.favourable_mtm, ""),
+        ("Net margin", b.net_margin, ""),
+        ("Margin credit", b.margin_credit, ""),
+        ("Net margin after credit", b.net_margin_after_credit, "bold"),
+        ("MTM requirement", b.mtm_requirement, ""),
+        ("Position limit add-on", b.position_limit_addon, ""),
+        ("Credit risk add-on", b.credit_risk_addon, ""),
+        ("Ad-hoc add-on", b.adhoc_addon, ""),
+        ("Total MTM and margin requirement", b.total, "bold green"),
+    ]
+    for label, value, style in rows:
+        table.add_row(label, _hkd(value), style=style or None)
+    console.print(table)
+
+    pm = result.portfolio
+    detail = Table(
+        title=f"Portfolio margin: worst {pm.hvar_k} HVaR / {pm.svar_k} SVaR scenarios", title_justify="left"
+    )
+    for column in ("Sub-portfolio", "Instruments", "HVaR ES", "SVaR ES"):
+        detail.add_column(column, justify="left" if column in ("Sub-portfolio", "Instruments") else "right")
+    for sub in pm.sub_portfolios:
+        detail.add_row(
+            sub.label, " ".join(sub.instruments), _hkd(float(sub.hvar_es_hkd)), _hkd(float(sub.svar_es_hkd))
+        )
+    detail.add_row("weighted loss", "", "", _hkd(float(pm.weighted_loss_hkd)), style="bold")
+    detail.add_row("floor", f"base {_hkd(pm.floor_base_hkd)}", "", _hkd(float(pm.floor_hkd)))
+    console.print(detail)
+
+    if result.liquidation.groups:
+        lra = Table(
+            title=f"Liquidation risk add-on (hedge {result.liquidation.hedge_instrument})",
+            title_justify="left",
+        )
+        for column in ("Group", "Delta-eq. MV", "Threshold", "Rate", "LRA", "Beta hedge MV"):
+            lra.add_column(column, justify="left" if column == "Group" else "right")
+        for g in result.liquidation.groups:
+            lra.add_row(
+                g.underlying,
+                _hkd(g.delta_equivalent_mv_hkd, 0),
+                _hkd(g.threshold_hkd, 0),
+                str(g.bucket_rate),
+                _hkd(g.instrument_lra_hkd),
+                _hkd(g.beta_hedge_mv_hkd, 0),
+            )
+        lra.add_row("total", "", "", "", "", _hkd(result.liquidation.beta_hedge_total_hkd, 0), style="bold")
+        console.print(lra)
+
+    if result.flat_rate.groups:
+        flat = Table(
+            title=f"Flat rate margin (multiplier {result.flat_rate.multiplier})", title_justify="left"
+        )
+        for column in ("Group", "Long MV", "Short MV", "Side", "Margin"):
+            flat.add_column(column, justify="left" if column in ("Group", "Side") else "right")
+        for group in result.flat_rate.groups:
+            flat.add_row(
+                group.group,
+                _hkd(group.long_mv_hkd),
+                _hkd(group.short_mv_hkd),
+                group.side,
+                _hkd(group.margin_hkd),
+            )
+        flat.add_row("after multiplier", "", "", "", _hkd(result.flat_rate.margin_hkd), style="bold")
+        console.print(flat)

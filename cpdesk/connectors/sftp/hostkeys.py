@@ -1,0 +1,68 @@
+"""Pinned host keys: an OpenSSH-format known_hosts file that cpdesk checks and never bypasses."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import paramiko
+
+from cpdesk.connectors.errors import HostKeyChanged, HostKeyUnknown
+from cpdesk.connectors.sftp.profile import Address
+
+
+def host_entry(address: Address) -> str:
+    """known_hosts' name for an address: ``host`` on port 22, ``[host]:port`` otherwise."""
+    return address.host if address.port == 22 else f"[{address.host}]:{address.port}"
+
+
+def sha256_fingerprint(key: paramiko.PKey) -> str:
+    digest = hashlib.sha256(key.asbytes()).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def md5_fingerprint(key: paramiko.PKey) -> str:
+    return ":".join(f"{b:02x}" for b in hashlib.md5(key.asbytes(), usedforsecurity=False).digest())
+
+
+@dataclass(frozen=True, slots=True)
+class KnownHosts:
+    path: Path
+
+    def _load(self) -> paramiko.HostKeys:
+        keys = paramiko.HostKeys()
+        if self.path.exists():
+            keys.load(str(self.path))
+        return keys
+
+    def check(self, address: Address, key: paramiko.PKey) -> None:
+        """Return quietly when ``key`` is the pinned key for ``address``; raise otherwise."""
+        known = self._load().lookup(host_entry(address))
+        if not known:
+            raise HostKeyUnknown(
+                f"{address}: host key {sha256_fingerprint(key)} is not in {self.path}; "
+                "check it with HKEX and run `cpdesk facility trust`"
+            )
+        pinned = known.get(key.get_name())
+        if pinned is None or pinned.asbytes() != key.asbytes():
+            shown = sha256_fingerprint(pinned) if pinned is not None else "a key of another type"
+            raise HostKeyChanged(
+                f"{address}: host key changed: server offers {sha256_fingerprint(key)}, pinned is {shown}. "
+                "Refusing to connect"
+            )
+
+    def pinned(self, address: Address) -> list[paramiko.PKey]:
+        known = self._load().lookup(host_entry(address))
+        return list(known.values()) if known else []
+
+    def add(self, address: Address, key: paramiko.PKey) -> None:
+        """Pin ``key`` for ``address`` (replacing any key of the same type), written atomically."""
+        keys = self._load()
+        keys.add(host_entry(address), key.get_name(), key)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
+        keys.save(str(temporary))
+        os.replace(temporary, self.path)

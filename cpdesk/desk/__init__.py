@@ -1,0 +1,1 @@
+"""The service layer every front calls (the Desk)."""

@@ -1,0 +1,482 @@
+"""The daily retrieval: one sign-on, list once, fetch what is new, verify, archive, record.
+
+Every report is fetched once (intraday RPI reports again whenever their size or time changes).
+A download goes to a partial file that resumes after a dropped connection; a file enters the
+archive only complete and checked, in one rename.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import partial as bind
+from pathlib import Path
+from typing import Protocol
+
+from cpdesk.connectors.errors import (
+    ConfigurationError,
+    ConnectionLost,
+    FacilityError,
+    PermissionDenied,
+    RemoteFileNotFound,
+    SignOnBudgetExhausted,
+    SyncInProgress,
+)
+from cpdesk.connectors.sftp.client import open_session
+from cpdesk.connectors.sftp.governor import SignOnGovernor
+from cpdesk.connectors.sftp.hostkeys import KnownHosts
+from cpdesk.connectors.sftp.profile import HKT
+from cpdesk.connectors.sftp.remote import RemoteEntry, RemoteFs, Sink
+from cpdesk.connectors.store.archive import Archive, PartialFile, flush, unsafe_remote_name
+from cpdesk.connectors.store.ledger import FileRow, Ledger
+from cpdesk.connectors.store.runlock import exclusive
+from cpdesk.desk.config import CpdeskConfig, FacilityConfig
+from cpdesk.desk.keystate import note_key_management_file
+from cpdesk.desk.verify import Verdict, business_date_of, check_content, check_pair_files
+from cpdesk.engine.hkex import KEY_FOLDER
+from cpdesk.engine.reports.catalogue import Catalogue
+from cpdesk.engine.reports.names import PairPart, ReportFileName, parse_report_file_name
+
+# Outcomes of a facility's sync, most serious first (the command's exit code follows the worst).
+CONFIG, CONNECTION, BUDGET, PARTIAL, OK, NOTHING_NEW = (
+    "config",
+    "connection",
+    "budget",
+    "partial",
+    "ok",
+    "nothing-new",
+)
+
+
+class Reporter(Protocol):
+    def listed(self, facility: str, files: int, new: int) -> None: ...
+    def started(self, entry: RemoteEntry, resume_from: int) -> None: ...
+    def advanced(self, entry: RemoteEntry, nbytes: int) -> None: ...
+    def finished(self, outcome: FileOutcome) -> None: ...
+    def warn(self, text: str) -> None: ...
+
+
+class SilentReporter:
+    def listed(self, facility: str, files: int, new: int) -> None:
+        pass
+
+    def started(self, entry: RemoteEntry, resume_from: int) -> None:
+        pass
+
+    def advanced(self, entry: RemoteEntry, nbytes: int) -> None:
+        pass
+
+    def finished(self, outcome: FileOutcome) -> None:
+        pass
+
+    def warn(self, text: str) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    folder: str
+    name: str
+    size: int
+    result: str  # verified, failed, interrupted, would-download
+    detail: str
+    archive_path: str = ""
+
+
+@dataclass
+class FacilityResult:
+    facility: str
+    status: str = OK
+    message: str = ""
+    account: str = ""
+    files_on_server: int = 0
+    new: int = 0
+    downloaded: int = 0
+    verified: int = 0
+    failed: int = 0
+    sign_ons: int = 0
+    skipped_names: list[dict[str, str]] = field(default_factory=list)
+    retention: list[dict[str, object]] = field(default_factory=list)
+    files: list[FileOutcome] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "facility": self.facility,
+            "status": self.status,
+            "message": self.message,
+            "account": self.account,
+            "files_on_server": self.files_on_server,
+            "new": self.new,
+            "downloaded": self.downloaded,
+            "verified": self.verified,
+            "failed": self.failed,
+            "sign_ons": self.sign_ons,
+            "skipped_names": self.skipped_names,
+            "retention": self.retention,
+            "files": [_outcome_dict(o) for o in self.files],
+        }
+
+
+def _outcome_dict(outcome: FileOutcome) -> dict[str, object]:
+    return {
+        "folder": outcome.folder,
+        "name": outcome.name,
+        "size": outcome.size,
+        "result": outcome.result,
+        "detail": outcome.detail,
+        "archive_path": outcome.archive_path,
+    }
+
+
+@dataclass
+class _Download:
+    entry: RemoteEntry
+    partial: PartialFile
+    intraday: bool
+    verdict: Verdict = field(default_factory=Verdict)
+    sha256: str = ""
+    check: Future[Verdict] | None = None
+
+
+class _Hashing:
+    """A sink that hashes what it writes."""
+
+    def __init__(self, sink: Sink, digest: hashlib._Hash) -> None:
+        self.sink = sink
+        self.digest = digest
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.sink.write(data)
+
+
+def _flushed_content(path: Path, name: str, size: int) -> Verdict:
+    flush(path)
+    return check_content(path, name, size)
+
+
+def _flushed_pair(report: ReportFileName, control: Path, data: Path, catalogue: Catalogue) -> Verdict:
+    for path in (control, data):
+        flush(path)
+    return check_pair_files(report, control, data, catalogue)
+
+
+def _alone(path: Path, name: str, size: int, report: ReportFileName) -> Verdict:
+    """One file of a pair whose partner is not yet published: checked alone, and said so."""
+    verdict = _flushed_content(path, name, size)
+    verdict.notes.append(f"{report.partner()} not yet available; pair not checked")
+    return verdict
+
+
+class FacilitySync:
+    def __init__(
+        self,
+        config: CpdeskConfig,
+        facility: FacilityConfig,
+        ledger: Ledger,
+        catalogue: Catalogue,
+        reporter: Reporter | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.facility = facility
+        self.ledger = ledger
+        self.catalogue = catalogue
+        self.reporter = reporter or SilentReporter()
+        self.clock = clock
+        self.archive = Archive(config.archive / facility.name)
+        self.governor = SignOnGovernor(
+            ledger, facility.profile.sign_on_max, facility.profile.sign_on_window_seconds, clock, sleep
+        )
+        self.result = FacilityResult(facility.name)
+
+    # -- connecting ------------------------------------------------------------------------
+
+    def _connect(self) -> RemoteFs:
+        """One sign-on, with the first account that still has budget."""
+        f = self.facility
+        known_hosts = KnownHosts(self.config.known_hosts)
+        exhausted: SignOnBudgetExhausted | None = None
+        for n, account in enumerate(f.accounts):
+            last = n == len(f.accounts) - 1
+            try:
+                self.result.account = account.account
+                self.result.sign_ons += 1
+                return open_session(
+                    f.name,
+                    f.profile,
+                    f.addresses,
+                    account,
+                    known_hosts,
+                    self.governor,
+                    f.max_wait_seconds if last else 0.0,
+                )
+            except SignOnBudgetExhausted as exc:
+                self.result.sign_ons -= 1
+                exhausted = exc
+                self.reporter.warn(str(exc))
+        assert exhausted is not None
+        raise exhausted
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self, dry_run: bool = False, connect: Callable[[], RemoteFs] | None = None) -> FacilityResult:
+        try:
+            with exclusive(self.archive.root / ".partial" / "sync.lock"):
+                return self._run(dry_run, connect)
+        except SyncInProgress as exc:
+            return self._stop(CONNECTION, str(exc))
+
+    def _run(self, dry_run: bool, connect: Callable[[], RemoteFs] | None) -> FacilityResult:
+        f = self.facility
+        now = datetime.fromtimestamp(self.clock(), HKT)
+        if f.check_hours and not f.profile.is_open(now, self.config.trading_days):
+            return self._stop(
+                CONNECTION,
+                f"{f.name}: outside operation hours ({f.profile.opens:%H:%M} to "
+                f"{f.profile.closes:%H:%M} on trading days); not connecting",
+            )
+        try:
+            fs = (connect or self._connect)()
+        except SignOnBudgetExhausted as exc:
+            return self._stop(BUDGET, str(exc))
+        except ConfigurationError as exc:
+            return self._stop(CONFIG, str(exc))
+        except FacilityError as exc:
+            return self._stop(CONNECTION, str(exc))
+        try:
+            try:
+                needed = self._list(fs, now.date())
+            except ConnectionLost as exc:
+                return self._stop(CONNECTION, str(exc))
+            if dry_run:
+                for item in needed:
+                    self._finish(
+                        FileOutcome(
+                            item.entry.folder, item.entry.name, item.entry.size, "would-download", "dry run"
+                        )
+                    )
+                return self.result
+            done = self._download(fs, needed)
+        finally:
+            fs.close()
+        self._verify_and_archive(done)
+        r = self.result
+        archived = {(o.folder, o.name) for o in r.files if o.result == "verified"}
+        r.retention = [w for w in r.retention if (w["folder"], w["name"]) not in archived]
+        if r.failed or r.downloaded < r.new:
+            r.status = PARTIAL
+        elif r.new == 0:
+            r.status = NOTHING_NEW
+        return r
+
+    def _stop(self, status: str, message: str) -> FacilityResult:
+        self.result.status, self.result.message = status, message
+        self.reporter.warn(message)
+        return self.result
+
+    def _list(self, fs: RemoteFs, today: date) -> list[_Download]:
+        f = self.facility
+        entries: list[RemoteEntry] = []
+        oldest = today - timedelta(days=f.profile.retention_days)
+        for folder, rule in f.profile.download_folders(f.participant, self.result.account):
+            try:
+                listed = fs.list(folder)
+            except (PermissionDenied, RemoteFileNotFound) as exc:
+                self.reporter.warn(str(exc))
+                continue
+            for entry in listed:
+                if entry.is_dir and rule.dated_subfolders and _is_day_folder(entry.name, oldest):
+                    entries += [e for e in fs.list(f"{folder}/{entry.name}") if not e.is_dir]
+                elif not entry.is_dir:
+                    entries.append(entry)
+        safe = []
+        for entry in entries:
+            why = unsafe_remote_name(entry.name)
+            if why:
+                self.result.skipped_names.append(
+                    {"folder": entry.folder, "name": repr(entry.name), "reason": why}
+                )
+                self.reporter.warn(f"skipped /{entry.folder}/{entry.name!r}: {why}")
+            else:
+                safe.append(entry)
+        self.ledger.mark_seen(f.name, [(e.folder, e.name, e.size, e.mtime) for e in safe], self.clock())
+        self.result.files_on_server = len(entries)
+        needed = []
+        for entry in safe:
+            report = self.catalogue.identify(entry.name)
+            intraday = self.catalogue.is_intraday(report.report_id if report else entry.name.split("_")[0])
+            if intraday:
+                fetched = self.ledger.has_file(f.name, entry.folder, entry.name, entry.size, entry.mtime)
+            else:
+                fetched = self.ledger.has_file(f.name, entry.folder, entry.name)
+            if fetched:
+                continue
+            age = (today - datetime.fromtimestamp(entry.mtime, HKT).date()).days
+            self.result.retention.append(
+                {"folder": entry.folder, "name": entry.name, "days_left": f.profile.retention_days - age}
+            )
+            needed.append(
+                _Download(
+                    entry, self.archive.partial(entry.folder, entry.name, entry.size, entry.mtime), intraday
+                )
+            )
+        self.result.new = len(needed)
+        self.reporter.listed(f.name, len(entries), len(needed))
+        return needed
+
+    def _download(self, fs: RemoteFs, needed: list[_Download]) -> list[_Download]:
+        """Download in turn; each complete file is checked on a second thread while the next
+        one transfers (zlib and hashlib release the GIL). Returns the complete, checked files."""
+        done: list[_Download] = []
+        pairs: dict[tuple[str, str], dict[PairPart, _Download]] = {}
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpdesk-verify") as pool:
+            for item in needed:
+                if not self._fetch(fs, item):
+                    if item.partial.size < item.entry.size and self.result.files[-1].result == "interrupted":
+                        break  # the connection is gone: the rest wait for the next run
+                    continue
+                done.append(item)
+                report = parse_report_file_name(item.entry.name)
+                if report is None:
+                    item.check = pool.submit(
+                        check_content, item.partial.path, item.entry.name, item.entry.size
+                    )
+                    continue
+                parts = pairs.setdefault((item.entry.folder, report.stem), {})
+                parts[report.part] = item
+                if len(parts) == 2:
+                    self._check_pair(pool, item.entry.folder, report.stem, parts)
+            for (folder, stem), parts in pairs.items():
+                if len(parts) == 1:
+                    self._check_pair(pool, folder, stem, parts)
+        for item in done:
+            assert item.check is not None
+            item.verdict = item.check.result()
+        return done
+
+    def _fetch(self, fs: RemoteFs, item: _Download) -> bool:
+        """Download one file into its partial file (resuming), hashing as it arrives."""
+        entry, start = item.entry, item.partial.size
+        if start > entry.size:
+            item.partial.path.unlink()
+            start = 0
+        self.reporter.started(entry, start)
+        digest = hashlib.sha256()
+        if start:
+            with item.partial.path.open("rb") as kept:
+                while block := kept.read(1 << 20):
+                    digest.update(block)
+        try:
+            with item.partial.path.open("ab") as sink:
+                if start < entry.size:
+                    fs.get(
+                        entry.folder,
+                        entry.name,
+                        _Hashing(sink, digest),
+                        start,
+                        bind(self.reporter.advanced, entry),
+                    )
+        except ConnectionLost as exc:
+            kept_bytes = item.partial.size
+            self._finish(
+                FileOutcome(
+                    entry.folder,
+                    entry.name,
+                    entry.size,
+                    "interrupted",
+                    f"{exc}; {kept_bytes} bytes kept, resumes on the next run",
+                )
+            )
+            return False
+        except PermissionDenied as exc:
+            self._finish(FileOutcome(entry.folder, entry.name, entry.size, "failed", str(exc)))
+            return False
+        item.sha256 = digest.hexdigest()
+        self.result.downloaded += 1
+        return True
+
+    def _check_pair(
+        self, pool: ThreadPoolExecutor, folder: str, stem: str, parts: dict[PairPart, _Download]
+    ) -> None:
+        report = parse_report_file_name(f"{stem}.CSV.ZIP")
+        assert report is not None
+        control, data = parts.get(PairPart.CONTROL), parts.get(PairPart.DATA)
+        control_path = control.partial.path if control else self._archived(folder, f"{stem}.CNTL.ZIP")
+        data_path = data.partial.path if data else self._archived(folder, f"{stem}.CSV.ZIP")
+        if control_path is None or data_path is None:
+            # The partner is not published yet: check this file alone and say so.
+            (only,) = parts.values()
+            only.check = pool.submit(_alone, only.partial.path, only.entry.name, only.entry.size, report)
+            return
+        check = pool.submit(_flushed_pair, report, control_path, data_path, self.catalogue)
+        for member in parts.values():
+            member.check = check
+
+    def _verify_and_archive(self, done: list[_Download]) -> None:
+        self.ledger.record_files([self._archive_one(item) for item in done])
+
+    def _archived(self, folder: str, name: str) -> Path | None:
+        stored = self.ledger.archived_path(self.facility.name, folder, name)
+        return Path(stored) if stored and Path(stored).exists() else None
+
+    def _archive_one(self, item: _Download) -> FileRow:
+        entry, verdict = item.entry, item.verdict
+        business_date = verdict.business_date or business_date_of(entry.folder, entry.name, entry.mtime)
+        final = self.archive.final_path(business_date, entry.folder, entry.name)
+        if item.intraday:
+            self.archive.keep_previous_version(final)
+        self.archive.commit(item.partial, final, entry.mtime)
+        if entry.folder == KEY_FOLDER:
+            note_key_management_file(self.ledger, self.facility.name, self.result.account, entry.name, final)
+        now = self.clock()
+        result = "verified" if verdict.ok else "failed"
+        if verdict.ok:
+            self.result.verified += 1
+        else:
+            self.result.failed += 1
+        self._finish(FileOutcome(entry.folder, entry.name, entry.size, result, verdict.detail, str(final)))
+        return FileRow(
+            self.facility.name,
+            entry.folder,
+            entry.name,
+            entry.size,
+            entry.mtime,
+            item.sha256,
+            business_date.isoformat(),
+            str(final),
+            now,
+            now,
+            result,
+            verdict.detail,
+        )
+
+    def _finish(self, outcome: FileOutcome) -> None:
+        self.result.files.append(outcome)
+        self.reporter.finished(outcome)
+
+
+def _is_day_folder(name: str, oldest: date) -> bool:
+    try:
+        return len(name) == 8 and datetime.strptime(name, "%Y%m%d").date() >= oldest
+    except ValueError:
+        return False
+
+
+def sync_all(
+    config: CpdeskConfig,
+    catalogue: Catalogue,
+    reporter: Reporter | None = None,
+    dry_run: bool = False,
+    clock: Callable[[], float] = time.time,
+) -> list[FacilityResult]:
+    with Ledger(config.ledger) as ledger:
+        return [
+            FacilitySync(config, f, ledger, catalogue, reporter, clock).run(dry_run)
+            for f in config.facilities
+        ]

@@ -1,0 +1,122 @@
+"""``cpdesk init``, ``cpdesk facility trust``, ``cpdesk demo`` and configuration errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cpdesk.cli.main import main
+from cpdesk.connectors.errors import ConfigurationError
+from cpdesk.connectors.sftp.hostkeys import KnownHosts, sha256_fingerprint
+from cpdesk.connectors.store.archive import Archive, unsafe_remote_name
+from cpdesk.desk.config import load_config, render_template
+from tests.support.sites import SiteFactory
+
+
+def test_init_writes_a_commented_config_that_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cpdesk.toml"
+    assert main(["init", "--participant", "CXYZ", "--config", str(path)]) == 0
+    text = path.read_text()
+    for word in ("participant", "accounts", "key", "profile", "site", "known_hosts", "archive", "ledger"):
+        assert word in text
+    assert text.count("#") > 10
+    config = load_config(path)
+    facility = config.facilities[0]
+    assert [a.account for a in facility.accounts] == ["CXYZ001", "CXYZ002"]
+    assert str(facility.addresses[0]) == "10.151.14.121:10022"
+    assert config.known_hosts == tmp_path / "known_hosts"
+    assert main(["init", "--config", str(path)]) == 2  # never overwritten
+    assert "not overwritten" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("CXYZ001", "cxyz001"), "does not match"),
+        (('site = "primary"', 'site = "tertiary"'), "site 'tertiary' is not one of"),
+        (('profile = "derivatives"', 'profile = "moon"'), "not built in"),
+        (('participant = "CXYZ"', 'participant = ""'), "participant is missing"),
+    ],
+)
+def test_configuration_errors(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    path = tmp_path / "cpdesk.toml"
+    path.write_text(render_template("CXYZ").replace(*change))
+    with pytest.raises(ConfigurationError, match=message):
+        load_config(path)
+
+
+def test_sync_with_a_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sync", "--config", str(tmp_path / "missing.toml")]) == 2
+    assert "cpdesk init" in capsys.readouterr().err
+
+
+def test_trust_pins_only_the_confirmed_fingerprint(
+    make_site: SiteFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site(trust=False, publish=False)
+    site.config()
+    config = str(site.folder / "cpdesk.toml")
+    assert main(["facility", "trust", "--config", config, "--fingerprint", "SHA256:wrong"]) == 1
+    assert "not trusted (fingerprint differs)" in capsys.readouterr().err
+    assert KnownHosts(site.folder / "known_hosts").pinned(site.address) == []
+    fingerprint = sha256_fingerprint(site.facility.host_public_key())
+    assert main(["facility", "trust", "--config", config, "--fingerprint", fingerprint]) == 0
+    out = capsys.readouterr().out
+    assert fingerprint in out
+    assert "MD5:" in out
+    assert "pinned" in out
+    assert main(["facility", "trust", "--config", config]) == 0
+    assert "already trusted" in capsys.readouterr().out
+    assert len(site.facility.sign_ons) == 0  # trusting needs no sign-on
+
+
+def test_trust_refuses_a_changed_key_without_replace(
+    make_site: SiteFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import paramiko
+
+    site = make_site(trust=False, publish=False)
+    site.config()
+    KnownHosts(site.folder / "known_hosts").add(site.address, paramiko.RSAKey.generate(2048))
+    assert (
+        main(
+            [
+                "facility",
+                "trust",
+                "--config",
+                str(site.folder / "cpdesk.toml"),
+                "--fingerprint",
+                sha256_fingerprint(site.facility.host_public_key()),
+            ]
+        )
+        == 1
+    )
+    assert "differs from the pinned key" in capsys.readouterr().err
+
+
+def test_demo_headless_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--headless", "--json", "--rpf-instruments", "50"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["files_on_server"] == summary["downloaded"] == summary["verified"] == 43
+    assert summary["second_run_downloaded"] == 0
+    assert summary["sign_ons"] == 4  # two facilities, two runs, one sign-on each
+    assert summary["failed"] == 0
+
+
+def test_archive_never_writes_outside_its_root(tmp_path: Path) -> None:
+    from datetime import date
+
+    archive = Archive(tmp_path / "archive")
+    for bad in ("../x", ".x", "a/b", "a\\b", "c:d", "tab\there", " padded ", "x" * 300):
+        assert unsafe_remote_name(bad), bad
+        with pytest.raises(ValueError, match="name"):
+            archive.final_path(date(2021, 5, 7), "COMMON", bad)
+    with pytest.raises(ValueError, match="cannot be used in the archive"):
+        archive.final_path(date(2021, 5, 7), "../COMMON", "x.csv")
+    assert archive.final_path(date(2021, 5, 7), "INBOX/20210507", "x.csv") == (
+        tmp_path / "archive/2021-05-07/INBOX/20210507/x.csv"
+    )
