@@ -1,10 +1,13 @@
-"""argparse value types shared by the commands: numbers are exact decimals, errors read well."""
+"""What the commands share: argparse value types (numbers are exact decimals, errors read well)
+and the options every command spells the same way (``--config``, ``--json``)."""
 
 from __future__ import annotations
 
 import argparse
 from decimal import Decimal
+from pathlib import Path
 
+from cpdesk.desk.config import DEFAULT_NAME
 from cpdesk.engine.numbers import parse_decimal
 from cpdesk.engine.reports.rmcnm01 import parse_rate
 
@@ -23,3 +26,13 @@ def rate_argument(text: str) -> Decimal:
         return parse_rate(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_config_option(parser: argparse.ArgumentParser, purpose: str = "") -> None:
+    """``--config FILE``: the cpdesk.toml to use (default ./cpdesk.toml)."""
+    text = f"cpdesk configuration (default ./{DEFAULT_NAME})" + (f"; {purpose}" if purpose else "")
+    parser.add_argument("--config", type=Path, default=Path(DEFAULT_NAME), metavar="FILE", help=text)
+
+
+def add_json_option(parser: argparse.ArgumentParser, what: str = "print JSON instead of tables") -> None:
+    parser.add_argument("--json", action="store_true", help=what)

@@ -13,7 +13,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,14 +22,13 @@ from rich.console import Console
 from rich.table import Table
 
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
-from cpdesk.cli.sync import PlainReporter, RichReporter, print_summary, summary
+from cpdesk.cli.reporters import PlainReporter, RichReporter, print_summary
+from cpdesk.cli.sync import summary
 from cpdesk.connectors.sftp.hostkeys import KnownHosts
 from cpdesk.connectors.sftp.profile import HKT, TradingDays, load_profile
 from cpdesk.connectors.store.keyfiles import write_new_rsa_key
-from cpdesk.connectors.store.ledger import Ledger
-from cpdesk.desk.config import load_config
-from cpdesk.desk.sync import FacilityResult, Reporter, sync_all
-from cpdesk.engine.reports.catalogue import load_catalogue
+from cpdesk.connectors.store.ledger import FileRow
+from cpdesk.desk import Desk, SyncReport
 from cpdesk.simulator.day import publish_day
 from cpdesk.simulator.server import SimulatedFacility
 
@@ -97,25 +96,23 @@ def run_demo(args: argparse.Namespace) -> int:
                 name=name, profile=profile_name, participant=participant, address=address, account=account
             )
         (folder / "cpdesk.toml").write_text(config_text)
-        config = load_config(folder / "cpdesk.toml")
-        catalogue = load_catalogue()
         if not args.json and not args.headless:
             console.print(
                 f"[bold]cpdesk demo[/]: {published} files published for {day} on two simulated "
                 f"facilities; working in {folder}"
             )
-        first = _sync(config, catalogue, console, args, "first sync")
-        second = _sync(config, catalogue, console, args, "second sync (nothing should be fetched)")
-        with Ledger(config.ledger) as ledger:
-            sign_ons = ledger.sign_ons()
-            files = ledger.files()
-        downloaded = sum(r.downloaded for r in first)
-        failed = sum(r.failed for r in first)
-        again = sum(r.downloaded for r in second)
+        with Desk.open(folder / "cpdesk.toml") as desk:
+            first = _sync(desk, console, args, "first sync")
+            second = _sync(desk, console, args, "second sync (nothing should be fetched)")
+            sign_ons = desk.ledger.sign_ons()
+            files = desk.history()
+        downloaded = first.total("downloaded")
+        failed = first.total("failed")
+        again = second.total("downloaded")
         result = {
-            "files_on_server": sum(r.files_on_server for r in first),
+            "files_on_server": first.total("files_on_server"),
             "downloaded": downloaded,
-            "verified": sum(r.verified for r in first),
+            "verified": first.total("verified"),
             "failed": failed,
             "second_run_downloaded": again,
             "sign_ons": len(sign_ons),
@@ -136,24 +133,20 @@ def run_demo(args: argparse.Namespace) -> int:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _sync(
-    config: Any, catalogue: Any, console: Console, args: argparse.Namespace, title: str
-) -> list[FacilityResult]:
+def _sync(desk: Desk, console: Console, args: argparse.Namespace, title: str) -> SyncReport:
     if args.json or args.headless:
-        return sync_all(config, catalogue)
+        return desk.sync()
     console.rule(title)
-    reporter: Reporter
     if sys.stdout.isatty():
         with RichReporter(console) as rich_reporter:
-            results = sync_all(config, catalogue, rich_reporter)
+            report = desk.sync(rich_reporter)
     else:
-        reporter = PlainReporter()
-        results = sync_all(config, catalogue, reporter)
-    print_summary(results, console)
-    return results
+        report = desk.sync(PlainReporter())
+    print_summary(report, console)
+    return report
 
 
-def _ledger_table(files: list[Any], console: Console) -> None:
+def _ledger_table(files: Sequence[FileRow], console: Console) -> None:
     table = Table(title="Ledger: files fetched", title_justify="left")
     for column in ("Facility", "Folder", "Name", "Bytes", "Business date", "Result", "SHA-256"):
         table.add_column(column, justify="right" if column == "Bytes" else "left")
@@ -164,7 +157,7 @@ def _ledger_table(files: list[Any], console: Console) -> None:
             row.name,
             f"{row.size:,}",
             row.business_date,
-            row.result,
+            row.result.value,
             row.sha256[:12],
         )
     console.print(table)

@@ -11,12 +11,11 @@ from typing import Any
 
 import asyncssh
 
+from cpdesk.cli.arguments import add_config_option
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, fail
-from cpdesk.connectors.errors import ConfigurationError, FacilityError
-from cpdesk.connectors.sftp.client import server_host_key
-from cpdesk.connectors.sftp.hostkeys import KnownHosts, md5_fingerprint, sha256_fingerprint
+from cpdesk.connectors.sftp.hostkeys import sha256_fingerprint
 from cpdesk.connectors.sftp.profile import BUILT_IN, HKT, ProfileError, TradingDays, load_profile
-from cpdesk.desk.config import DEFAULT_NAME, load_config
+from cpdesk.desk import Desk
 from cpdesk.simulator.day import publish_day, publish_hostile_names
 from cpdesk.simulator.server import SimulatedFacility
 
@@ -26,7 +25,7 @@ def register(commands: Any) -> None:
     sub = facility.add_subparsers(dest="facility_command", metavar="ACTION", required=True)
 
     trust = sub.add_parser("trust", help="show a facility's host key and pin it once you confirm")
-    trust.add_argument("--config", type=Path, default=Path(DEFAULT_NAME), metavar="FILE")
+    add_config_option(trust)
     trust.add_argument("--facility", metavar="NAME", help="only this facility of the config")
     trust.add_argument(
         "--fingerprint",
@@ -64,39 +63,28 @@ def _confirm(prompt: str) -> bool:
 
 
 def run_trust(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigurationError as exc:
-        return fail("facility trust", exc)
-    known = KnownHosts(config.known_hosts)
     failures = 0
-    for facility in config.facilities:
-        if args.facility and facility.name != args.facility:
-            continue
-        for address in facility.addresses:
-            try:
-                key = server_host_key(address, facility.profile)
-            except (FacilityError, OSError) as exc:
-                print(f"{facility.name} {address}: {exc}", file=sys.stderr)
+    with Desk.open(args.config) as desk:
+        for check in desk.host_keys(args.facility):
+            if check.key is None:
+                print(f"{check.facility} {check.address}: {check.problem}", file=sys.stderr)
                 failures += 1
                 continue
-            sha256 = sha256_fingerprint(key)
-            print(f"{facility.name} {address}: {key.get_name()} {key.get_bits()} bits")
-            print(f"  {sha256}\n  MD5:{md5_fingerprint(key)}")
-            pinned = known.pinned(address)
-            if any(p.asbytes() == key.asbytes() for p in pinned):
+            print(f"{check.facility} {check.address}: {check.key.get_name()} {check.key.get_bits()} bits")
+            print(f"  {check.sha256}\n  MD5:{check.md5}")
+            if check.trusted:
                 print("  already trusted")
                 continue
-            if pinned and not args.replace:
+            if check.changed and not args.replace:
                 print(
-                    f"  WARNING: differs from the pinned key {sha256_fingerprint(pinned[0])}; not changed "
-                    "(use --replace once HKEX confirms a new key)",
+                    f"  WARNING: differs from the pinned key {sha256_fingerprint(check.pinned[0])}; "
+                    "not changed (use --replace once HKEX confirms a new key)",
                     file=sys.stderr,
                 )
                 failures += 1
                 continue
             confirmed = (
-                sha256 == args.fingerprint
+                check.sha256 == args.fingerprint
                 if args.fingerprint
                 else _confirm("  Does this match the fingerprint HKEX gave you? Trust it [y/N] ")
             )
@@ -106,8 +94,7 @@ def run_trust(args: argparse.Namespace) -> int:
                 )
                 failures += 1
                 continue
-            known.add(address, key)
-            print(f"  pinned in {config.known_hosts}")
+            print(f"  pinned in {desk.pin_host_key(check)}")
     return EXIT_BAD_INPUT if failures else EXIT_OK
 
 

@@ -4,32 +4,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_BUDGET, EXIT_CONNECTION, EXIT_OK, fail
-from cpdesk.connectors.errors import (
-    ConfigurationError,
-    FacilityError,
-    SignOnBudgetExhausted,
-    UploadLimitReached,
-)
-from cpdesk.connectors.sftp.profile import HKT
-from cpdesk.connectors.store.keyfiles import new_key_pair, public_key_of_private, read_public_key
-from cpdesk.connectors.store.ledger import Ledger
-from cpdesk.desk.config import DEFAULT_NAME, load_config
-from cpdesk.desk.registration import build_registration
-from cpdesk.desk.renewal import renew_key
-from cpdesk.engine.keys import standing
+from cpdesk.cli.arguments import add_config_option, add_json_option
+from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, fail
+from cpdesk.connectors.errors import ConfigurationError
+from cpdesk.desk import Desk
+from cpdesk.engine.hkex import DERIVATIVES_ACCOUNT
+from cpdesk.engine.keys import KeyUrgency
 
-ACCOUNT = re.compile(r"^C[A-Z0-9]{3}00[12]$")
-URGENCY_STYLE = {"ok": "green", "due": "yellow", "urgent": "bold red", "expired": "bold red reverse"}
+URGENCY_STYLE = {
+    KeyUrgency.OK: "green",
+    KeyUrgency.DUE: "yellow",
+    KeyUrgency.URGENT: "bold red",
+    KeyUrgency.EXPIRED: "bold red reverse",
+}
 
 
 def register(commands: Any) -> None:
@@ -44,7 +38,7 @@ def register(commands: Any) -> None:
 
     fingerprint = sub.add_parser("fingerprint", help="MD5 and SHA-256 fingerprints of a public key")
     fingerprint.add_argument("file", type=Path, help="RFC 4716 (SSH2) or OpenSSH public key")
-    fingerprint.add_argument("--json", action="store_true")
+    add_json_option(fingerprint)
     fingerprint.set_defaults(run=run_fingerprint)
 
     package = sub.add_parser("register", help="build CXXX.zip for the registration email to HKEX")
@@ -58,7 +52,7 @@ def register(commands: Any) -> None:
 
     renew = sub.add_parser("renew", help="self-service renewal through /KEY_MANAGEMENT")
     renew.add_argument("account")
-    renew.add_argument("--config", type=Path, default=Path(DEFAULT_NAME), metavar="FILE")
+    add_config_option(renew)
     renew.add_argument("--dir", type=Path, help="where the new key goes (default: keys/ beside the config)")
     renew.add_argument(
         "--passphrase-file", type=Path, help="encrypt the new private key with this passphrase"
@@ -67,26 +61,29 @@ def register(commands: Any) -> None:
     renew.set_defaults(run=run_renew)
 
     status = sub.add_parser("status", help="each account's key: validity, expiry, renewal, warnings")
-    status.add_argument("--config", type=Path, default=Path(DEFAULT_NAME), metavar="FILE")
-    status.add_argument("--json", action="store_true")
+    add_config_option(status)
+    add_json_option(status)
     status.set_defaults(run=run_status)
 
 
 def _passphrase(path: Path | None) -> bytes | None:
     if path is None:
         return None
-    passphrase = path.read_bytes().rstrip(b"\r\n")
+    try:
+        passphrase = path.read_bytes().rstrip(b"\r\n")
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: {exc.strerror or exc}") from None
     if not passphrase:
         raise ConfigurationError(f"{path} is empty")
     return passphrase
 
 
 def run_new(args: argparse.Namespace) -> int:
-    if not ACCOUNT.match(args.account):
+    if not DERIVATIVES_ACCOUNT.fullmatch(args.account):
         return fail("keys new", f"{args.account!r} is not an SFTP account (CXXX001 or CXXX002, capitals)")
     try:
-        pair = new_key_pair(args.account, args.dir, _passphrase(args.passphrase_file))
-    except (ConfigurationError, OSError) as exc:
+        pair = Desk.new_key_pair(args.account, args.dir, _passphrase(args.passphrase_file))
+    except OSError as exc:
         return fail("keys new", exc)
     encrypted = ", encrypted" if args.passphrase_file else ""
     print(f"private key  {pair.private} (mode 0600{encrypted}; keep it here)")
@@ -97,10 +94,7 @@ def run_new(args: argparse.Namespace) -> int:
 
 
 def run_fingerprint(args: argparse.Namespace) -> int:
-    try:
-        key = read_public_key(args.file)
-    except ConfigurationError as exc:
-        return fail("keys fingerprint", exc, EXIT_BAD_INPUT)
+    key = Desk.read_public_key(args.file)
     if args.json:
         print(
             json.dumps(
@@ -121,85 +115,25 @@ def run_fingerprint(args: argparse.Namespace) -> int:
 
 
 def run_register(args: argparse.Namespace) -> int:
-    try:
-        package = build_registration(args.participant, args.dir, args.ip, args.out)
-    except ConfigurationError as exc:
-        return fail("keys register", exc, EXIT_BAD_INPUT)
+    package = Desk.register_keys(args.participant, args.dir, args.ip, args.out)
     print(f"wrote {package.path}: {', '.join(package.members)}")
     print("email it to HKEX with the signed registration form; private keys stay on this machine")
     return EXIT_OK
 
 
 def run_renew(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-        passphrase = _passphrase(args.passphrase_file)
-        with Ledger(config.ledger) as ledger:
-            outcome = renew_key(config, args.account, ledger, args.dir, passphrase, wait_seconds=args.wait)
-    except (UploadLimitReached, SignOnBudgetExhausted) as exc:
-        return fail("keys renew", exc, EXIT_BUDGET)
-    except ConfigurationError as exc:
-        return fail("keys renew", exc)
-    except FacilityError as exc:
-        return fail("keys renew", exc, EXIT_CONNECTION)
+    passphrase = _passphrase(args.passphrase_file)
+    with Desk.open(args.config) as desk:
+        outcome = desk.renew_key(args.account, args.dir, passphrase, args.wait)
     print(outcome.message, file=sys.stdout if outcome.success else sys.stderr)
     return EXIT_OK if outcome.success else EXIT_BAD_INPUT
 
 
-def key_status(config_path: Path, today: date | None = None) -> list[dict[str, Any]]:
-    config = load_config(config_path)
-    today = today or datetime.now(HKT).date()
-    rows = []
-    with Ledger(config.ledger) as ledger:
-        for facility in config.facilities:
-            for account in facility.accounts:
-                state = ledger.key_state(account.account) or {}
-                row: dict[str, Any] = {
-                    "facility": facility.name,
-                    "account": account.account,
-                    "key_file": str(account.key_path),
-                }
-                try:
-                    passphrase = account.passphrase.encode() if account.passphrase else None
-                    row["fingerprint"] = public_key_of_private(account.key_path, passphrase).md5_fingerprint
-                except ConfigurationError as exc:
-                    row["fingerprint"], row["problem"] = None, str(exc)
-                valid_from = state.get("valid_from") or facility.registered.get(account.account)
-                if isinstance(valid_from, str):
-                    valid_from = date.fromisoformat(valid_from)
-                if isinstance(valid_from, date):
-                    position = standing(valid_from, today, bool(state.get("previous_fingerprint")))
-                    row.update(
-                        valid_from=valid_from.isoformat(),
-                        expires_on=position.expires_on.isoformat(),
-                        days_left=position.days_left,
-                        urgency=position.urgency,
-                        overlap_until=position.overlap_until.isoformat() if position.overlap_until else None,
-                    )
-                else:
-                    row.update(
-                        valid_from=None,
-                        expires_on=state.get("warning_expires_on") or None,
-                        days_left=None,
-                        urgency="unknown",
-                        overlap_until=None,
-                    )
-                row.update(
-                    last_renewal=state.get("last_renewal_result") or None,
-                    last_renewal_detail=state.get("last_renewal_detail") or None,
-                    expiry_warning=state.get("warning_file") or None,
-                )
-                rows.append(row)
-    return rows
-
-
 def run_status(args: argparse.Namespace) -> int:
-    try:
-        rows = key_status(args.config)
-    except ConfigurationError as exc:
-        return fail("keys status", exc)
+    with Desk.open(args.config) as desk:
+        rows = desk.key_status()
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps([row.as_dict() for row in rows], indent=2))
         return EXIT_OK
     table = Table(title="SSH keys", title_justify="left")
     for column in (
@@ -214,20 +148,19 @@ def run_status(args: argparse.Namespace) -> int:
     ):
         table.add_column(column, justify="right" if column == "Days left" else "left")
     for row in rows:
-        days = "?" if row["days_left"] is None else str(row["days_left"])
         table.add_row(
-            row["account"],
-            row["fingerprint"] or row.get("problem", "?"),
-            row["valid_from"] or "?",
-            row["expires_on"] or "?",
-            days,
-            row["overlap_until"] or "",
-            row["last_renewal"] or "",
-            row["expiry_warning"] or "",
-            style=URGENCY_STYLE.get(row["urgency"]),
+            row.account,
+            row.fingerprint or row.problem or "?",
+            row.valid_from.isoformat() if row.valid_from else "?",
+            row.expires_on.isoformat() if row.expires_on else "?",
+            "?" if row.days_left is None else str(row.days_left),
+            row.overlap_until.isoformat() if row.overlap_until else "",
+            row.last_renewal or "",
+            row.expiry_warning or "",
+            style=URGENCY_STYLE.get(row.urgency),
         )
     Console().print(table)
-    if any(row["urgency"] == "unknown" for row in rows):
+    if any(row.urgency is KeyUrgency.UNKNOWN for row in rows):
         print(
             'add `registered = "YYYY-MM-DD"` to an account in the config to track a key cpdesk did not renew'
         )

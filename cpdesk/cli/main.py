@@ -1,7 +1,8 @@
 """The ``cpdesk`` command line: one sub-command per module, registered here.
 
-Exit codes: 0 success, 1 bad input (every problem printed to stderr as ``file:line: [field]
-reason``), 2 wrong usage.
+Each command parses its arguments, calls one :class:`cpdesk.desk.Desk` method and renders what it
+returns. An error the desk raises stops the command here, in one place, with its message on
+stderr and the exit code :func:`~cpdesk.cli.exit_codes.exit_code_for` gives it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Sequence
 
 from cpdesk import __version__
 from cpdesk.cli import demo, facility, keys, lop, margin, mstd, report, sync
-from cpdesk.cli.exit_codes import EXIT_USAGE
+from cpdesk.cli.exit_codes import EXIT_USAGE, exit_code_for, fail
+from cpdesk.connectors.errors import FacilityError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,14 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cpdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    margin.register(commands)
-    report.register(commands)
-    mstd.register(commands)
-    sync.register(commands)
-    facility.register(commands)
-    keys.register(commands)
-    lop.register(commands)
-    demo.register(commands)
+    for module in (margin, report, mstd, sync, facility, keys, lop, demo):
+        module.register(commands)
     return parser
 
 
@@ -39,8 +35,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+    except FacilityError as exc:
+        name = " ".join(
+            str(part) for part in (args.command, *(getattr(args, a, None) for a in _ACTIONS)) if part
+        )
+        return fail(name, exc, exit_code_for(exc))
     return result
+
+
+# The sub-command attributes that name an action (``cpdesk keys renew``) in messages.
+_ACTIONS = ("keys_command", "lop_command", "report_command", "facility_command")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,17 +11,17 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from cpdesk.cli.arguments import decimal_argument
-from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, fail
-from cpdesk.engine.margin import MarginParameters, MarginResult, PositionLimitInputs, calculate_margin
+from cpdesk.cli.arguments import add_json_option, decimal_argument
+from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from cpdesk.connectors.errors import ConfigurationError
+from cpdesk.desk import Desk, MarginRequest
+from cpdesk.engine.margin import MarginParameters, MarginResult, PositionLimitInputs
 from cpdesk.engine.margin.calculator import (
     DEFAULT_FLOOR_RATE,
     DEFAULT_HEDGE_INSTRUMENT,
     DEFAULT_MARGIN_CREDIT_HKD,
 )
-from cpdesk.engine.margin.positions import parse_flat_groups, parse_positions
-from cpdesk.engine.problems import InputError, Problem, Severity
-from cpdesk.engine.rpf.cache import load_rpf
+from cpdesk.engine.problems import Problem
 
 # The JSON contract: these integer fields come first and in this order.
 JSON_FIELDS = (
@@ -117,7 +117,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="neither read nor write the RPF's binary cache"
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json_option(parser, "print one JSON object")
     parser.set_defaults(run=run)
 
 
@@ -126,26 +126,20 @@ def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
         print(problem, file=sys.stderr)
 
 
-def _parameters(args: argparse.Namespace) -> MarginParameters | str:
+def _parameters(args: argparse.Namespace) -> MarginParameters:
     limit_args = (args.alc, args.alc_multiplier, args.pla_rate)
     limit = None
     if any(v is not None for v in (*limit_args, args.alc_cap)):
         if any(v is None for v in limit_args):
-            return "--alc, --alc-multiplier and --pla-rate go together (--alc-cap is optional)"
+            raise ConfigurationError(
+                "--alc, --alc-multiplier and --pla-rate go together (--alc-cap is optional)"
+            )
         limit = PositionLimitInputs(args.alc, args.alc_multiplier, args.alc_cap, args.pla_rate)
-    groups = None
-    if args.flat_groups:
-        parsed = parse_flat_groups(args.flat_groups)
-        if parsed.errors:
-            _report(parsed.problems)
-            return ""
-        groups = parsed.value
     ipo = frozenset(code.strip() for chunk in args.ipo for code in chunk.split(",") if code.strip())
     return MarginParameters(
         flat_rate_multiplier=args.multiplier,
         floor_rate=args.floor_rate,
         ipo_codes=ipo,
-        flat_groups=groups,
         hedge_instrument=args.hedge_instrument,
         holiday=args.holiday,
         margin_credit_hkd=args.margin_credit,
@@ -156,33 +150,28 @@ def _parameters(args: argparse.Namespace) -> MarginParameters | str:
 
 
 def run(args: argparse.Namespace) -> int:
-    params = _parameters(args)
-    if isinstance(params, str):
-        if params:
-            return fail("margin", params)
-        return EXIT_BAD_INPUT
-    rpf = load_rpf(args.rpf, lenient=args.lenient, use_cache=not args.no_cache)
-    positions = parse_positions(args.positions)
-    problems = list(rpf.problems) + list(positions.problems)
-    if rpf.value is None or positions.errors:
-        _report(problems)
-        if rpf.value is None and not args.lenient and any("scenarios" in p.message for p in rpf.problems):
+    request = MarginRequest(
+        rpf=args.rpf,
+        positions=args.positions,
+        parameters=_parameters(args),
+        flat_groups=args.flat_groups,
+        lenient=args.lenient,
+        use_cache=not args.no_cache,
+    )
+    outcome = Desk.margin(request)
+    if outcome.result is None:
+        _report(outcome.problems)
+        if not args.lenient and outcome.needs_lenient:
             print(
                 "cpdesk margin: use --lenient to accept a file with fewer scenarios than its header says",
                 file=sys.stderr,
             )
         return EXIT_BAD_INPUT
-    try:
-        result = calculate_margin(rpf.value, positions.value, params)
-    except InputError as exc:
-        _report(exc.problems)
-        return EXIT_BAD_INPUT
-    warnings = [p for p in problems if p.severity is Severity.WARNING] + list(result.warnings)
     if args.json:
-        print(json.dumps(as_json(result, warnings)))
+        print(json.dumps(as_json(outcome.result, list(outcome.warnings))))
     else:
-        _report(warnings)
-        render(result, Console())
+        _report(outcome.warnings)
+        render(outcome.result, Console())
     return EXIT_OK
 
 

@@ -12,12 +12,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from cpdesk.cli.arguments import decimal_argument, rate_argument
+from cpdesk.cli.arguments import add_json_option, decimal_argument, rate_argument
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
-from cpdesk.connectors.store.report_files import read_data_file
-from cpdesk.engine.problems import Severity
-from cpdesk.engine.reports.mstd import Disagreement, MstdInputs, mstd_requirement, reconcile
-from cpdesk.engine.reports.rmcnm01 import parse_rmcnm01
+from cpdesk.desk import Desk
+from cpdesk.engine.reports.mstd import Disagreement, MstdInputs
 
 AMOUNT_OPTIONS = (
     ("buy_turnover", "--buy-turnover", "buy turnover (R15)"),
@@ -43,7 +41,7 @@ def register(commands: Any) -> None:
         "--rate", type=rate_argument, metavar="X", help="Mainland Settlement Deposit Rate: 18%% or 0.18"
     )
     parser.add_argument("--report", type=Path, metavar="PATH", help="recompute every row of an RMCNM01 file")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    add_json_option(parser, "print JSON")
     parser.set_defaults(run=run)
 
 
@@ -68,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         average_daily_spsa_sell_turnover_cny=given["avg_spsa"],
         deposit_rate=args.rate,
     )
-    result = mstd_requirement(inputs)
+    result = Desk.mstd(inputs)
     figures = {
         "daily": result.daily_cny,
         "monthly": result.monthly_cny,
@@ -87,17 +85,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reconcile(path: Path, as_json: bool) -> int:
-    if not path.exists():
-        print(f"{path}: no such file", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    data, problems = read_data_file(path)
-    rows = parse_rmcnm01(data, path.name) if data is not None else None
-    all_problems = problems + (rows.problems if rows else ())
-    for problem in all_problems:
+    report = Desk.reconcile_mstd(path)
+    for problem in report.problems:
         print(problem, file=sys.stderr)
-    if rows is None or rows.errors or any(p.severity is Severity.ERROR for p in problems):
+    if not report.results and not report.ok:
         return EXIT_BAD_INPUT
-    results = [reconcile(row) for row in rows.value]
+    results = report.results
     if as_json:
         print(
             json.dumps(
@@ -148,7 +141,7 @@ def _reconcile(path: Path, as_json: bool) -> int:
                     f"recomputed {d.recomputed_cny}",
                     file=sys.stderr,
                 )
-    return EXIT_OK if all(not r.disagreements for r in results) else EXIT_BAD_INPUT
+    return EXIT_OK if report.ok else EXIT_BAD_INPUT
 
 
 def _verdict(disagreements: tuple[Disagreement, ...]) -> str:

@@ -5,7 +5,9 @@ in one place, :func:`cpdesk.connectors.sftp.errors.translated`)::
 
     FacilityError                      anything the desk cannot do with a facility or its files
     ├── ConfigurationError             the local configuration cannot be used (key, profile, account)
-    │   └── RegistrationRefused        (cpdesk.desk.registration) the package would be wrong
+    │   ├── LedgerTooNew               (store.ledger) the ledger was written by a newer cpdesk
+    │   └── InputRejected              a file or value the user gave is wrong (a key file, say)
+    │       └── RegistrationRefused    (cpdesk.desk.registration) the package would be wrong
     ├── FacilityUnreachable            no address of the site accepted a connection
     ├── OutsideOperationHours          the facility is closed now; nothing was attempted
     ├── HostKeyUnknown                 the server's host key is not pinned
@@ -30,6 +32,10 @@ class FacilityError(Exception):
 
 class ConfigurationError(FacilityError):
     """The local configuration cannot be used (missing key, bad profile, bad account name)."""
+
+
+class InputRejected(ConfigurationError):
+    """A file or value the user gave cannot be used (a key file, the registration's inputs)."""
 
 
 class FacilityUnreachable(FacilityError):

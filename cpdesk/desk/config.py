@@ -15,6 +15,7 @@ from cpdesk.connectors.sftp.client import Credentials
 from cpdesk.connectors.sftp.profile import Address, FacilityProfile, ProfileError, TradingDays, load_profile
 
 DEFAULT_NAME = "cpdesk.toml"
+DEFAULT_LATE_AFTER_MINUTES = 30.0
 
 TEMPLATE = """\
 # cpdesk configuration. Paths are relative to this file.
@@ -30,6 +31,9 @@ known_hosts = "known_hosts"
 
 # Exchange holidays (trading days are Monday to Friday except these), for operation hours.
 holidays = []
+
+# A report counts as late this many minutes after its expected time (the catalogue's).
+late_after_minutes = 30
 
 [[facility]]
 name = "derivatives"             # a label; also the archive sub-folder
@@ -77,6 +81,7 @@ class CpdeskConfig:
     known_hosts: Path
     trading_days: TradingDays
     facilities: tuple[FacilityConfig, ...]
+    late_after_minutes: float = DEFAULT_LATE_AFTER_MINUTES
 
 
 def render_template(participant: str) -> str:
@@ -171,7 +176,14 @@ def load_config(path: Path) -> CpdeskConfig:
         known_hosts=_path(base, data.get("known_hosts", "known_hosts"), "known_hosts"),
         trading_days=TradingDays(holidays),
         facilities=facilities,
+        late_after_minutes=_minutes(data.get("late_after_minutes", DEFAULT_LATE_AFTER_MINUTES), path),
     )
+
+
+def _minutes(raw: Any, path: Path) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 24 * 60:
+        raise ConfigurationError(f"{path}: late_after_minutes must be a number of minutes (0 to 1440)")
+    return float(raw)
 
 
 def replace_account_key(config_path: Path, account: str, new_key: Path, note: str) -> None:

@@ -17,35 +17,29 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from cpdesk.connectors.errors import (
-    FacilityError,
-    OutsideOperationHours,
-    PermissionDenied,
-)
+from cpdesk.connectors.errors import FacilityError, OutsideOperationHours, PermissionDenied
 from cpdesk.connectors.sftp.client import Credentials
-from cpdesk.connectors.sftp.profile import HKT
 from cpdesk.connectors.sftp.remote import RemoteFs
 from cpdesk.connectors.store.ledger import Ledger, UploadRow
 from cpdesk.desk.config import CpdeskConfig, FacilityConfig
-from cpdesk.desk.sessions import account_for, sign_on
+from cpdesk.desk.results import ResultFile, new_result_files, poll_result_files
+from cpdesk.desk.sessions import Transport, account_for, sftp_transport, sign_on
+from cpdesk.engine.calendar import HKT
 from cpdesk.engine.hkex import LOP_REPORT_FOLDER, LOP_RESULT_FOLDER
 from cpdesk.engine.lop.results import RESULT_NAME, LopResult, parse_lop_result
 from cpdesk.engine.lop.schema import LopSchema
 from cpdesk.engine.lop.validate import LopValidation, summarise, validate_report
+from cpdesk.engine.status import LopOutcome, UploadKind, UploadResult
 
-REPORT_FOLDER = LOP_REPORT_FOLDER
-RESULT_FOLDER = LOP_RESULT_FOLDER
 POLL_SECONDS = 2.0
-
-# What became of one report: never sent (invalid, unreadable, duplicate, not-sent), refused by the
-# facility, sent without a result yet, or answered (success, failed).
-NOT_SENT = ("invalid", "unreadable", "duplicate", "not-sent")
 
 
 @dataclass(frozen=True, slots=True)
 class LopUpload:
+    """What became of one report given to :func:`upload_reports`."""
+
     path: Path
-    status: str
+    status: LopOutcome
     message: str
     validation: LopValidation | None = None
     result: LopResult | None = None
@@ -57,15 +51,37 @@ class LopUpload:
 
     @property
     def ok(self) -> bool:
-        return self.status == "success"
+        return self.status is LopOutcome.SUCCESS
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Claimed:
     path: Path
     content: bytes
     validation: LopValidation
     upload_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Uplink:
+    """How this run reaches the facility: configuration, ledger, clock and transport."""
+
+    config: CpdeskConfig
+    ledger: Ledger
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+    transport: Transport
+
+    def sign_on(self, facility: FacilityConfig, credentials: Credentials) -> RemoteFs:
+        return sign_on(
+            self.config,
+            facility,
+            self.ledger,
+            account=credentials,
+            transport=self.transport,
+            clock=self.clock,
+            sleep=self.sleep,
+        ).fs
 
 
 def upload_reports(
@@ -77,35 +93,28 @@ def upload_reports(
     wait_seconds: float = 120.0,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
-    connect: Callable[[FacilityConfig, Credentials], RemoteFs] | None = None,
+    transport: Transport = sftp_transport,
 ) -> list[LopUpload]:
     """Validate and upload each report; one outcome per path, in order."""
-    facility, credentials = account_for(config, REPORT_FOLDER, account)
+    facility, credentials = account_for(config, LOP_REPORT_FOLDER, account)
     today = datetime.fromtimestamp(clock(), HKT).date()
     outcomes: list[LopUpload] = []
     claimed: list[tuple[int, _Claimed]] = []
     for index, path in enumerate(paths):
         if any(c.path.name == path.name for _, c in claimed):
-            outcomes.append(LopUpload(path, "duplicate", f"{path.name} is named twice; it is sent once"))
+            outcomes.append(
+                LopUpload(path, LopOutcome.DUPLICATE, f"{path.name} is named twice; it is sent once")
+            )
             continue
         prepared = _prepare(path, facility, credentials, ledger, schema, today, config, clock)
         if isinstance(prepared, LopUpload):
             outcomes.append(prepared)
         else:
             claimed.append((index, prepared))
-            outcomes.append(LopUpload(path, "pending", "", prepared.validation))
+            outcomes.append(LopUpload(path, LopOutcome.PENDING, "", prepared.validation))
     if claimed:
-        sent = _send(
-            facility,
-            credentials,
-            config,
-            ledger,
-            [c for _, c in claimed],
-            wait_seconds,
-            clock,
-            sleep,
-            connect,
-        )
+        uplink = _Uplink(config, ledger, clock, sleep, transport)
+        sent = _send(uplink, facility, credentials, [c for _, c in claimed], wait_seconds)
         for index, item in claimed:
             outcomes[index] = sent[item.upload_id]
     return outcomes
@@ -124,17 +133,17 @@ def _prepare(
     try:
         content = path.read_bytes()
     except OSError as exc:
-        return LopUpload(path, "unreadable", f"{path}: cannot read: {exc.strerror or exc}")
+        return LopUpload(path, LopOutcome.UNREADABLE, f"{path}: cannot read: {exc.strerror or exc}")
     validation = validate_report(path.name, content, schema, today, config.trading_days)
     if not validation.ok:
         errors, _ = summarise([validation])
-        return LopUpload(path, "invalid", f"{path.name}: {errors} error(s); not sent", validation)
+        return LopUpload(path, LopOutcome.INVALID, f"{path.name}: {errors} error(s); not sent", validation)
     row = UploadRow(
         None,
         facility.name,
         credentials.account,
-        "lop",
-        REPORT_FOLDER,
+        UploadKind.LOP,
+        LOP_REPORT_FOLDER,
         path.name,
         len(content),
         hashlib.sha256(content).hexdigest(),
@@ -144,74 +153,71 @@ def _prepare(
     if isinstance(claim, int):
         return _Claimed(path, content, validation, claim)
     when = datetime.fromtimestamp(claim.at, HKT).strftime("%Y-%m-%d %H:%M")
-    if claim.result == "pending":
+    if claim.result is UploadResult.PENDING:
         how = f"is being uploaded since {when} HKT (another cpdesk now, or a run that was killed)"
     else:
-        verdict = f", result {claim.result}" if claim.result in ("success", "failed") else ""
-        how = f"was already uploaded to /{REPORT_FOLDER} at {when} HKT{verdict}"
+        answered = claim.result in (UploadResult.SUCCESS, UploadResult.FAILED)
+        verdict = f", result {claim.result}" if answered else ""
+        how = f"was already uploaded to /{LOP_REPORT_FOLDER} at {when} HKT{verdict}"
     return LopUpload(
         path,
-        "duplicate",
+        LopOutcome.DUPLICATE,
         f"{path.name} {how}; the facility allows no overwrite, so it is not sent again",
         validation,
     )
 
 
 def _send(
+    uplink: _Uplink,
     facility: FacilityConfig,
     credentials: Credentials,
-    config: CpdeskConfig,
-    ledger: Ledger,
     claimed: list[_Claimed],
     wait_seconds: float,
-    clock: Callable[[], float],
-    sleep: Callable[[float], None],
-    connect: Callable[[FacilityConfig, Credentials], RemoteFs] | None,
 ) -> dict[int, LopUpload]:
     """One sign-on: put each claimed report, then wait for the results. Outcomes by upload id.
     Every claim ends released (not sent), refused, sent or answered: none stays pending."""
+    ledger = uplink.ledger
 
     def release(items: list[_Claimed], why: str) -> None:
         for item in items:
-            ledger.finish_upload(item.upload_id, "released", why)
+            ledger.finish_upload(item.upload_id, UploadResult.RELEASED, why)
 
-    now = datetime.fromtimestamp(clock(), HKT)
-    if facility.check_hours and not facility.profile.is_open(now, config.trading_days):
-        release(claimed, "not sent: outside operation hours")
-        raise OutsideOperationHours(
-            f"{facility.name}: outside operation hours ({facility.profile.opens:%H:%M} to "
-            f"{facility.profile.closes:%H:%M} on trading days); nothing sent"
-        )
     try:
-        session = (connect or _connect(config, ledger, clock, sleep))(facility, credentials)
+        session = uplink.sign_on(facility, credentials)
         try:
-            before = {e.name for e in session.list(RESULT_FOLDER)}
+            before = {e.name for e in session.list(LOP_RESULT_FOLDER)}
         except FacilityError:
             session.close()
             raise
+    except OutsideOperationHours as exc:
+        release(claimed, "not sent: outside operation hours")
+        raise OutsideOperationHours(f"{exc}; nothing sent") from None
     except FacilityError as exc:
         release(claimed, f"not sent: {exc}")
         raise
     outcomes: dict[int, LopUpload] = {}
     sent: list[_Claimed] = []
-    waiting_note = f"no result file in /{RESULT_FOLDER} within {wait_seconds:.0f} s"
+    waiting_note = f"no result file in /{LOP_RESULT_FOLDER} within {wait_seconds:.0f} s"
     try:
         for position, item in enumerate(claimed):
             try:
-                session.put(io.BytesIO(item.content), REPORT_FOLDER, item.path.name)
+                session.put(io.BytesIO(item.content), LOP_REPORT_FOLDER, item.path.name)
             except PermissionDenied as exc:
-                ledger.finish_upload(item.upload_id, "refused", str(exc))
+                ledger.finish_upload(item.upload_id, UploadResult.REFUSED, str(exc))
                 outcomes[item.upload_id] = LopUpload(
-                    item.path, "refused", f"{item.path.name}: refused by the facility: {exc}", item.validation
+                    item.path,
+                    LopOutcome.REFUSED,
+                    f"{item.path.name}: refused by the facility: {exc}",
+                    item.validation,
                 )
                 continue
             except FacilityError as exc:
                 # Part of it may be on the server, where it can be neither replaced nor removed:
                 # the name stays taken until a result says otherwise.
-                ledger.finish_upload(item.upload_id, "sent", f"upload interrupted: {exc}")
+                ledger.finish_upload(item.upload_id, UploadResult.SENT, f"upload interrupted: {exc}")
                 outcomes[item.upload_id] = LopUpload(
                     item.path,
-                    "sent",
+                    LopOutcome.SENT,
                     f"{item.path.name}: upload interrupted ({exc}); "
                     "`cpdesk lop results --fetch` shows whether HKEX received it",
                     item.validation,
@@ -222,18 +228,17 @@ def _send(
                 outcomes.update(
                     (
                         r.upload_id,
-                        LopUpload(r.path, "not-sent", f"{r.path.name}: not sent: the connection failed"),
+                        LopUpload(
+                            r.path, LopOutcome.NOT_SENT, f"{r.path.name}: not sent: the connection failed"
+                        ),
                     )
                     for r in rest
                 )
                 break
-            ledger.finish_upload(item.upload_id, "sent")
+            ledger.finish_upload(item.upload_id, UploadResult.SENT)
             sent.append(item)
         try:
-            names = {item.path.name for item in sent}
-            answered = _await_results(
-                session, ledger, facility.name, before, names, wait_seconds, clock, sleep
-            )
+            answered = _await_results(uplink, session, facility.name, before, sent, wait_seconds)
         except FacilityError as exc:
             answered, waiting_note = {}, f"the connection failed while waiting for the result ({exc})"
     finally:
@@ -243,7 +248,7 @@ def _send(
         if result is None:
             outcomes[item.upload_id] = LopUpload(
                 item.path,
-                "sent",
+                LopOutcome.SENT,
                 f"{item.path.name}: sent; {waiting_note} (`cpdesk lop results --fetch` picks it up later)",
                 item.validation,
                 upload_id=item.upload_id,
@@ -251,7 +256,7 @@ def _send(
         else:
             outcomes[item.upload_id] = LopUpload(
                 item.path,
-                "success" if result.success else "failed",
+                LopOutcome.SUCCESS if result.success else LopOutcome.FAILED,
                 f"{item.path.name}: {'accepted' if result.success else 'REJECTED'} by HKEX "
                 f"({result.result_file})",
                 item.validation,
@@ -261,59 +266,60 @@ def _send(
     return outcomes
 
 
-def _connect(
-    config: CpdeskConfig, ledger: Ledger, clock: Callable[[], float], sleep: Callable[[float], None]
-) -> Callable[[FacilityConfig, Credentials], RemoteFs]:
-    return lambda facility, credentials: sign_on(config, facility, credentials, ledger, clock, sleep)
-
-
 def _await_results(
+    uplink: _Uplink,
     session: RemoteFs,
-    ledger: Ledger,
     facility: str,
     skip: set[str],
-    names: set[str],
+    sent: list[_Claimed],
     wait_seconds: float,
-    clock: Callable[[], float],
-    sleep: Callable[[float], None],
 ) -> dict[str, LopResult]:
-    """Poll /LOPRESULT until every name has its result or the wait is over."""
-    deadline = clock() + wait_seconds
+    """Poll /LOPRESULT until every sent report has its result or the wait is over."""
+    names = {item.path.name for item in sent}
     answered: dict[str, LopResult] = {}
-    while True:
-        for result in collect_results(session, ledger, facility, skip):
+
+    def take(files: list[ResultFile]) -> bool:
+        for result in record_results(uplink.ledger, facility, files):
             if result.file_name in names:
                 answered.setdefault(result.file_name, result)
-        if names <= set(answered) or clock() >= deadline:
-            return answered
-        sleep(POLL_SECONDS)
+        return names <= set(answered)
+
+    poll_result_files(
+        session,
+        LOP_RESULT_FOLDER,
+        RESULT_NAME,
+        skip | _known_result_files(uplink.ledger),
+        take,
+        wait_seconds=wait_seconds,
+        poll_seconds=POLL_SECONDS,
+        clock=uplink.clock,
+        sleep=uplink.sleep,
+    )
+    return answered
 
 
-def collect_results(session: RemoteFs, ledger: Ledger, facility: str, skip: set[str]) -> list[LopResult]:
-    """Read result files not seen yet (adding them to ``skip``) and record each against the sent
-    upload of the same name; return the results that matched one."""
-    rows = ledger.uploads("lop")
-    waiting = {row.name: row for row in rows if row.facility == facility and row.result == "sent"}
-    if not waiting:
+def _known_result_files(ledger: Ledger) -> set[str]:
+    return {row.result_file for row in ledger.uploads(UploadKind.LOP) if row.result_file}
+
+
+def record_results(ledger: Ledger, facility: str, files: list[ResultFile]) -> list[LopResult]:
+    """Record each result file against the sent upload of the same name; return the results that
+    matched one."""
+    if not files:
         return []
-    known = {row.result_file for row in rows if row.result_file}
+    rows = ledger.uploads(UploadKind.LOP)
+    waiting = {row.name: row for row in rows if row.facility == facility and row.result is UploadResult.SENT}
     matched = []
-    for entry in sorted(session.list(RESULT_FOLDER), key=lambda e: e.name):
-        if entry.is_dir or entry.name in skip or entry.name in known or not RESULT_NAME.match(entry.name):
-            continue
-        skip.add(entry.name)
-        sink = io.BytesIO()
-        session.get(RESULT_FOLDER, entry.name, sink)
-        result = parse_lop_result(entry.name, sink.getvalue().decode("utf-8", errors="replace"))
+    for file in files:
+        result = parse_lop_result(file.name, file.text)
         row = waiting.pop(result.file_name, None)
         if row is None or row.id is None:
             continue
         detail = "" if result.success else result.detail
         if result.file_size is not None and result.file_size != row.size:
             detail = f"HKEX received {result.file_size} bytes, cpdesk sent {row.size}. {detail}".strip()
-        ledger.finish_upload(
-            row.id, "success" if result.success else "failed", detail, result.result_file, entry.mtime
-        )
+        outcome = UploadResult.SUCCESS if result.success else UploadResult.FAILED
+        ledger.finish_upload(row.id, outcome, detail, result.result_file, file.mtime)
         matched.append(result)
     return matched
 
@@ -324,14 +330,16 @@ def fetch_results(
     account: str | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
-    connect: Callable[[FacilityConfig, Credentials], RemoteFs] | None = None,
+    transport: Transport = sftp_transport,
 ) -> list[LopResult]:
     """One sign-on to pick up results for uploads still waiting; no sign-on when none waits."""
-    facility, credentials = account_for(config, REPORT_FOLDER, account)
-    if not any(r.facility == facility.name and r.result == "sent" for r in ledger.uploads("lop")):
+    facility, credentials = account_for(config, LOP_REPORT_FOLDER, account)
+    uploads = ledger.uploads(UploadKind.LOP)
+    if not any(r.facility == facility.name and r.result is UploadResult.SENT for r in uploads):
         return []
-    session = (connect or _connect(config, ledger, clock, sleep))(facility, credentials)
+    session = _Uplink(config, ledger, clock, sleep, transport).sign_on(facility, credentials)
     try:
-        return collect_results(session, ledger, facility.name, set())
+        files = new_result_files(session, LOP_RESULT_FOLDER, RESULT_NAME, _known_result_files(ledger))
+        return record_results(ledger, facility.name, files)
     finally:
         session.close()

@@ -13,13 +13,13 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from cpdesk.connectors.errors import ConfigurationError
+from cpdesk.connectors.errors import InputRejected
 from cpdesk.connectors.store.localfiles import write_new_file
 from cpdesk.engine.hkex import ACCOUNT_SUFFIXES, PARTICIPANT_CODE
 from cpdesk.engine.keys import KeyFormatError, check_registrable, looks_private, parse_public_key
 
 
-class RegistrationRefused(ConfigurationError):
+class RegistrationRefused(InputRejected):
     """The package would be wrong; every reason is listed."""
 
 

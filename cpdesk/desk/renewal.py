@@ -1,7 +1,7 @@
 """Self-service key renewal (seed 000 §6): new pair, one sign-on with the current key, upload
 ``<account>.pub`` to /KEY_MANAGEMENT under its final name, read the result file, switch the config.
 
-The key-upload control is checked before anything is generated or sent. On success the config
+The key-upload control and the sign-on are checked before anything is generated or sent. On success the config
 points at the new key and the old one keeps working until the overlap ends (14 days); on failure
 the old key stays in place and the facility's reason is shown. Everything is recorded in the ledger.
 """
@@ -16,15 +16,19 @@ from datetime import date, datetime
 from pathlib import Path
 
 from cpdesk.connectors.errors import ConfigurationError, FacilityError, PermissionDenied
-from cpdesk.connectors.sftp.profile import HKT
 from cpdesk.connectors.sftp.remote import RemoteFs
 from cpdesk.connectors.store.keyfiles import new_key_pair, public_key_of_private
 from cpdesk.connectors.store.ledger import Ledger
 from cpdesk.desk.config import CpdeskConfig, FacilityConfig, replace_account_key
-from cpdesk.desk.sessions import account_for, sign_on
+from cpdesk.desk.results import ResultFile, poll_result_files
+from cpdesk.desk.sessions import Transport, account_for, sftp_transport, sign_on
 from cpdesk.desk.uploads import UploadGovernor
+from cpdesk.engine.calendar import HKT
 from cpdesk.engine.hkex import KEY_FOLDER
 from cpdesk.engine.keys import RESULT_NAME, Renewal, RenewalResult, parse_renewal_result
+from cpdesk.engine.status import RenewalStatus, UploadKind, UploadResult
+
+POLL_SECONDS = 1.0  # some facilities need a refreshed listing before the result shows (guide §6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,41 +51,43 @@ def renew_key(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
     wait_seconds: float = 60.0,
+    transport: Transport = sftp_transport,
 ) -> RenewalOutcome:
+    """Renew ``account``'s key. The upload control is checked first, then the sign-on (hours,
+    governor); only then is the new pair generated, so a refused attempt leaves no key behind."""
     facility, credentials = account_for(config, KEY_FOLDER, account)
     profile = facility.profile
     old_key = public_key_of_private(
         credentials.key_path, credentials.passphrase.encode() if credentials.passphrase else None
     )
     uploads = UploadGovernor(ledger, profile.key_uploads_per_hour, profile.key_uploads_per_day, clock)
-    upload_id = uploads.reserve(
-        facility.name, account, "key", KEY_FOLDER, f"{account}.pub"
-    )  # before all else
-
+    upload_id = uploads.reserve(facility.name, account, UploadKind.KEY, KEY_FOLDER, f"{account}.pub")
+    try:
+        session = sign_on(
+            config, facility, ledger, account=credentials, transport=transport, clock=clock, sleep=sleep
+        ).fs
+    except FacilityError as exc:
+        uploads.finish(upload_id, UploadResult.RELEASED, f"not sent: {exc}")
+        raise
     stamp = datetime.fromtimestamp(clock(), HKT)
     folder = (key_dir or config.path.parent / "keys") / f"{account}-{stamp:%Y%m%d-%H%M%S}"
-    try:
-        pair = new_key_pair(account, folder, passphrase)
-    except (ConfigurationError, OSError):
-        uploads.finish(upload_id, "released", "key pair not created")
-        raise
-    try:
-        session = sign_on(config, facility, credentials, ledger, clock, sleep)
-    except FacilityError as exc:
-        uploads.finish(upload_id, "released", f"not sent: {exc}")
-        raise
     with session:
+        try:
+            pair = new_key_pair(account, folder, passphrase)
+        except (ConfigurationError, OSError):
+            uploads.finish(upload_id, UploadResult.RELEASED, "key pair not created")
+            raise
         before = {e.name for e in session.list(KEY_FOLDER)}
         content = pair.public.read_bytes()
         try:
             session.put(io.BytesIO(content), KEY_FOLDER, f"{account}.pub")
         except PermissionDenied as exc:
-            uploads.finish(upload_id, "refused", str(exc))
+            uploads.finish(upload_id, UploadResult.REFUSED, str(exc))
             return _failed(ledger, facility, account, clock, f"upload refused by the facility: {exc}")
-        uploads.finish(upload_id, "sent")
+        uploads.finish(upload_id, UploadResult.SENT)
         result = _await_result(session, before, clock, sleep, wait_seconds)
     if result is None:
-        uploads.finish(upload_id, "sent", f"no result file within {wait_seconds:.0f} s")
+        uploads.finish(upload_id, UploadResult.SENT, f"no result file within {wait_seconds:.0f} s")
         return _failed(
             ledger,
             facility,
@@ -91,7 +97,10 @@ def renew_key(
             "`cpdesk sync` before renewing again",
         )
     uploads.finish(
-        upload_id, "success" if result.success else "failed", result.error_reason, result.result_file
+        upload_id,
+        UploadResult.SUCCESS if result.success else UploadResult.FAILED,
+        result.error_reason,
+        result.result_file,
     )
     if not result.success:
         return _failed(
@@ -122,7 +131,7 @@ def renew_key(
         previous_fingerprint=old_key.md5_fingerprint,
         previous_key_path=str(credentials.key_path),
         last_renewal_at=clock(),
-        last_renewal_result="success",
+        last_renewal_result=RenewalStatus.SUCCESS,
         last_renewal_detail=result.result_file,
         warning_notice="",
         warning_expires_on="",
@@ -147,19 +156,28 @@ def _await_result(
     sleep: Callable[[float], None],
     wait_seconds: float,
 ) -> RenewalResult | None:
-    """The new result file in /KEY_MANAGEMENT (polled once a second), or None after the wait."""
-    deadline = clock() + wait_seconds
-    while True:
-        fresh = sorted(
-            e.name for e in session.list(KEY_FOLDER) if e.name not in before and RESULT_NAME.match(e.name)
-        )
-        if fresh:
-            sink = io.BytesIO()
-            session.get(KEY_FOLDER, fresh[-1], sink)
-            return parse_renewal_result(fresh[-1], sink.getvalue().decode("utf-8", errors="replace"))
-        if clock() >= deadline:
-            return None
-        sleep(1.0)  # some facilities need a refreshed listing before the result shows (guide §6)
+    """The newest new result file in /KEY_MANAGEMENT (polled once a second), or None after the wait."""
+    found: list[ResultFile] = []
+
+    def take(files: list[ResultFile]) -> bool:
+        found.extend(files)
+        return bool(found)
+
+    poll_result_files(
+        session,
+        KEY_FOLDER,
+        RESULT_NAME,
+        set(before),
+        take,
+        wait_seconds=wait_seconds,
+        poll_seconds=POLL_SECONDS,
+        clock=clock,
+        sleep=sleep,
+    )
+    if not found:
+        return None
+    newest = max(found, key=lambda f: f.name)
+    return parse_renewal_result(newest.name, newest.text)
 
 
 def _failed(
@@ -174,7 +192,7 @@ def _failed(
         account,
         facility.name,
         last_renewal_at=clock(),
-        last_renewal_result="failed",
+        last_renewal_result=RenewalStatus.FAILED,
         last_renewal_detail=message,
     )
     return RenewalOutcome(account, False, message + "; the current key stays in use", result)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial as bind
 from pathlib import Path
-from typing import Protocol
 
 from cpdesk.connectors.errors import (
     ConfigurationError,
@@ -26,110 +25,30 @@ from cpdesk.connectors.errors import (
     SignOnBudgetExhausted,
     SyncInProgress,
 )
-from cpdesk.connectors.sftp.client import open_session
-from cpdesk.connectors.sftp.governor import SignOnGovernor
-from cpdesk.connectors.sftp.hostkeys import KnownHosts
-from cpdesk.connectors.sftp.profile import HKT
+from cpdesk.connectors.sftp.client import Credentials
 from cpdesk.connectors.sftp.remote import RemoteEntry, RemoteFs, Sink
 from cpdesk.connectors.store.archive import Archive, PartialFile, flush, unsafe_remote_name
 from cpdesk.connectors.store.ledger import FileRow, Ledger
 from cpdesk.connectors.store.runlock import exclusive
 from cpdesk.desk.config import CpdeskConfig, FacilityConfig
 from cpdesk.desk.keystate import note_key_management_file
+from cpdesk.desk.sessions import Transport, sftp_transport, sign_on
+from cpdesk.desk.sync_results import (
+    FacilityResult,
+    FileOutcome,
+    Reporter,
+    RetentionWarning,
+    SilentReporter,
+    SyncReport,
+    Tally,
+)
 from cpdesk.desk.verify import Verdict, business_date_of, check_content, check_pair_files
+from cpdesk.engine.calendar import HKT
 from cpdesk.engine.hkex import KEY_FOLDER
+from cpdesk.engine.problems import Problem, ProblemCode, Severity
 from cpdesk.engine.reports.catalogue import Catalogue
 from cpdesk.engine.reports.names import PairPart, ReportFileName, parse_report_file_name
-
-# Outcomes of a facility's sync, most serious first (the command's exit code follows the worst).
-CONFIG, CONNECTION, BUDGET, PARTIAL, OK, NOTHING_NEW = (
-    "config",
-    "connection",
-    "budget",
-    "partial",
-    "ok",
-    "nothing-new",
-)
-
-
-class Reporter(Protocol):
-    def listed(self, facility: str, files: int, new: int) -> None: ...
-    def started(self, entry: RemoteEntry, resume_from: int) -> None: ...
-    def advanced(self, entry: RemoteEntry, nbytes: int) -> None: ...
-    def finished(self, outcome: FileOutcome) -> None: ...
-    def warn(self, text: str) -> None: ...
-
-
-class SilentReporter:
-    def listed(self, facility: str, files: int, new: int) -> None:
-        pass
-
-    def started(self, entry: RemoteEntry, resume_from: int) -> None:
-        pass
-
-    def advanced(self, entry: RemoteEntry, nbytes: int) -> None:
-        pass
-
-    def finished(self, outcome: FileOutcome) -> None:
-        pass
-
-    def warn(self, text: str) -> None:
-        pass
-
-
-@dataclass(frozen=True, slots=True)
-class FileOutcome:
-    folder: str
-    name: str
-    size: int
-    result: str  # verified, failed, interrupted, would-download
-    detail: str
-    archive_path: str = ""
-
-
-@dataclass
-class FacilityResult:
-    facility: str
-    status: str = OK
-    message: str = ""
-    account: str = ""
-    files_on_server: int = 0
-    new: int = 0
-    downloaded: int = 0
-    verified: int = 0
-    failed: int = 0
-    sign_ons: int = 0
-    skipped_names: list[dict[str, str]] = field(default_factory=list)
-    retention: list[dict[str, object]] = field(default_factory=list)
-    files: list[FileOutcome] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "facility": self.facility,
-            "status": self.status,
-            "message": self.message,
-            "account": self.account,
-            "files_on_server": self.files_on_server,
-            "new": self.new,
-            "downloaded": self.downloaded,
-            "verified": self.verified,
-            "failed": self.failed,
-            "sign_ons": self.sign_ons,
-            "skipped_names": self.skipped_names,
-            "retention": self.retention,
-            "files": [_outcome_dict(o) for o in self.files],
-        }
-
-
-def _outcome_dict(outcome: FileOutcome) -> dict[str, object]:
-    return {
-        "folder": outcome.folder,
-        "name": outcome.name,
-        "size": outcome.size,
-        "result": outcome.result,
-        "detail": outcome.detail,
-        "archive_path": outcome.archive_path,
-    }
+from cpdesk.engine.status import FileResult, SyncStatus
 
 
 @dataclass
@@ -182,6 +101,7 @@ class FacilitySync:
         reporter: Reporter | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        transport: Transport = sftp_transport,
     ) -> None:
         self.config = config
         self.facility = facility
@@ -189,96 +109,83 @@ class FacilitySync:
         self.catalogue = catalogue
         self.reporter = reporter or SilentReporter()
         self.clock = clock
+        self.sleep = sleep
+        self.transport = transport
         self.archive = Archive(config.archive / facility.name)
-        self.governor = SignOnGovernor(
-            ledger, facility.profile.sign_on_max, facility.profile.sign_on_window_seconds, clock, sleep
-        )
-        self.result = FacilityResult(facility.name)
+        self.result = Tally(facility.name)
 
     # -- connecting ------------------------------------------------------------------------
 
+    def _attempting(self, credentials: Credentials) -> None:
+        self.result.account = credentials.account
+        self.result.sign_ons += 1
+
     def _connect(self) -> RemoteFs:
         """One sign-on, with the first account that still has budget."""
-        f = self.facility
-        known_hosts = KnownHosts(self.config.known_hosts)
-        exhausted: SignOnBudgetExhausted | None = None
-        for n, account in enumerate(f.accounts):
-            last = n == len(f.accounts) - 1
-            try:
-                self.result.account = account.account
-                self.result.sign_ons += 1
-                return open_session(
-                    f.name,
-                    f.profile,
-                    f.addresses,
-                    account,
-                    known_hosts,
-                    self.governor,
-                    f.max_wait_seconds if last else 0.0,
-                )
-            except SignOnBudgetExhausted as exc:
-                self.result.sign_ons -= 1
-                exhausted = exc
-                self.reporter.warn(str(exc))
-        assert exhausted is not None
-        raise exhausted
+        return sign_on(
+            self.config,
+            self.facility,
+            self.ledger,
+            transport=self.transport,
+            clock=self.clock,
+            sleep=self.sleep,
+            attempting=self._attempting,
+            warn=self.reporter.warn,
+        ).fs
 
     # -- the run ---------------------------------------------------------------------------
 
-    def run(self, dry_run: bool = False, connect: Callable[[], RemoteFs] | None = None) -> FacilityResult:
+    def run(self, dry_run: bool = False) -> FacilityResult:
         try:
             with exclusive(self.archive.root / ".partial" / "sync.lock"):
-                return self._run(dry_run, connect)
+                self._run(dry_run)
         except SyncInProgress as exc:
-            return self._stop(CONNECTION, str(exc))
+            self._stop(SyncStatus.CONNECTION, str(exc))
+        return self.result.frozen()
 
-    def _run(self, dry_run: bool, connect: Callable[[], RemoteFs] | None) -> FacilityResult:
-        f = self.facility
+    def _run(self, dry_run: bool) -> None:
         now = datetime.fromtimestamp(self.clock(), HKT)
-        if f.check_hours and not f.profile.is_open(now, self.config.trading_days):
-            return self._stop(
-                CONNECTION,
-                f"{f.name}: outside operation hours ({f.profile.opens:%H:%M} to "
-                f"{f.profile.closes:%H:%M} on trading days); not connecting",
-            )
         try:
-            fs = (connect or self._connect)()
+            fs = self._connect()
         except SignOnBudgetExhausted as exc:
-            return self._stop(BUDGET, str(exc))
+            self._stop(SyncStatus.BUDGET, str(exc))
+            return
         except ConfigurationError as exc:
-            return self._stop(CONFIG, str(exc))
+            self._stop(SyncStatus.CONFIG, str(exc))
+            return
         except FacilityError as exc:
-            return self._stop(CONNECTION, str(exc))
+            self._stop(SyncStatus.CONNECTION, str(exc))
+            return
         try:
             try:
                 needed = self._list(fs, now.date())
             except ConnectionLost as exc:
-                return self._stop(CONNECTION, str(exc))
+                self._stop(SyncStatus.CONNECTION, str(exc))
+                return
             if dry_run:
                 for item in needed:
+                    entry = item.entry
                     self._finish(
                         FileOutcome(
-                            item.entry.folder, item.entry.name, item.entry.size, "would-download", "dry run"
+                            entry.folder, entry.name, entry.size, FileResult.WOULD_DOWNLOAD, "dry run"
                         )
                     )
-                return self.result
+                return
             done = self._download(fs, needed)
         finally:
             fs.close()
         self._verify_and_archive(done)
         r = self.result
-        archived = {(o.folder, o.name) for o in r.files if o.result == "verified"}
-        r.retention = [w for w in r.retention if (w["folder"], w["name"]) not in archived]
+        archived = {(o.folder, o.name) for o in r.files if o.result is FileResult.VERIFIED}
+        r.retention = [w for w in r.retention if (w.folder, w.name) not in archived]
         if r.failed or r.downloaded < r.new:
-            r.status = PARTIAL
+            r.status = SyncStatus.PARTIAL
         elif r.new == 0:
-            r.status = NOTHING_NEW
-        return r
+            r.status = SyncStatus.NOTHING_NEW
 
-    def _stop(self, status: str, message: str) -> FacilityResult:
+    def _stop(self, status: SyncStatus, message: str) -> None:
         self.result.status, self.result.message = status, message
         self.reporter.warn(message)
-        return self.result
 
     def _list(self, fs: RemoteFs, today: date) -> list[_Download]:
         f = self.facility
@@ -300,7 +207,9 @@ class FacilitySync:
             why = unsafe_remote_name(entry.name)
             if why:
                 self.result.skipped_names.append(
-                    {"folder": entry.folder, "name": repr(entry.name), "reason": why}
+                    Problem(
+                        entry.folder, None, repr(entry.name), why, Severity.WARNING, ProblemCode.UNSAFE_NAME
+                    )
                 )
                 self.reporter.warn(f"skipped /{entry.folder}/{entry.name!r}: {why}")
             else:
@@ -319,7 +228,7 @@ class FacilitySync:
                 continue
             age = (today - datetime.fromtimestamp(entry.mtime, HKT).date()).days
             self.result.retention.append(
-                {"folder": entry.folder, "name": entry.name, "days_left": f.profile.retention_days - age}
+                RetentionWarning(entry.folder, entry.name, f.profile.retention_days - age)
             )
             needed.append(
                 _Download(
@@ -338,7 +247,10 @@ class FacilitySync:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpdesk-verify") as pool:
             for item in needed:
                 if not self._fetch(fs, item):
-                    if item.partial.size < item.entry.size and self.result.files[-1].result == "interrupted":
+                    if (
+                        item.partial.size < item.entry.size
+                        and self.result.files[-1].result is FileResult.INTERRUPTED
+                    ):
                         break  # the connection is gone: the rest wait for the next run
                     continue
                 done.append(item)
@@ -389,13 +301,13 @@ class FacilitySync:
                     entry.folder,
                     entry.name,
                     entry.size,
-                    "interrupted",
+                    FileResult.INTERRUPTED,
                     f"{exc}; {kept_bytes} bytes kept, resumes on the next run",
                 )
             )
             return False
         except PermissionDenied as exc:
-            self._finish(FileOutcome(entry.folder, entry.name, entry.size, "failed", str(exc)))
+            self._finish(FileOutcome(entry.folder, entry.name, entry.size, FileResult.FAILED, str(exc)))
             return False
         item.sha256 = digest.hexdigest()
         self.result.downloaded += 1
@@ -435,7 +347,7 @@ class FacilitySync:
         if entry.folder == KEY_FOLDER:
             note_key_management_file(self.ledger, self.facility.name, self.result.account, entry.name, final)
         now = self.clock()
-        result = "verified" if verdict.ok else "failed"
+        result = FileResult.VERIFIED if verdict.ok else FileResult.FAILED
         if verdict.ok:
             self.result.verified += 1
         else:
@@ -470,13 +382,18 @@ def _is_day_folder(name: str, oldest: date) -> bool:
 
 def sync_all(
     config: CpdeskConfig,
+    ledger: Ledger,
     catalogue: Catalogue,
     reporter: Reporter | None = None,
     dry_run: bool = False,
     clock: Callable[[], float] = time.time,
-) -> list[FacilityResult]:
-    with Ledger(config.ledger) as ledger:
-        return [
-            FacilitySync(config, f, ledger, catalogue, reporter, clock).run(dry_run)
+    sleep: Callable[[float], None] = time.sleep,
+    transport: Transport = sftp_transport,
+) -> SyncReport:
+    """Each configured facility in turn; one facility's failure never stops the others."""
+    return SyncReport(
+        tuple(
+            FacilitySync(config, f, ledger, catalogue, reporter, clock, sleep, transport).run(dry_run)
             for f in config.facilities
-        ]
+        )
+    )

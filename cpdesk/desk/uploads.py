@@ -12,6 +12,7 @@ from cpdesk.connectors.errors import UploadLimitReached
 from cpdesk.connectors.store.ledger import Ledger, UploadRow
 from cpdesk.engine.calendar import HKT
 from cpdesk.engine.hkex import CLOCK_MARGIN_SECONDS
+from cpdesk.engine.status import UploadKind, UploadResult
 
 UNLIMITED = 1 << 30
 
@@ -30,7 +31,14 @@ class UploadGovernor:
         self.clock = clock
 
     def reserve(
-        self, facility: str, account: str, kind: str, folder: str, name: str, size: int = 0, sha256: str = ""
+        self,
+        facility: str,
+        account: str,
+        kind: UploadKind,
+        folder: str,
+        name: str,
+        size: int = 0,
+        sha256: str = "",
     ) -> int:
         """Record the upload as pending before it is made; refuse the one that would break the control."""
         now = self.clock()
@@ -50,5 +58,5 @@ class UploadGovernor:
             f"the next is allowed at {when} HKT (not attempted)"
         )
 
-    def finish(self, upload_id: int, result: str, detail: str = "", result_file: str = "") -> None:
+    def finish(self, upload_id: int, result: UploadResult, detail: str = "", result_file: str = "") -> None:
         self.ledger.finish_upload(upload_id, result, detail, result_file, self.clock())

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from cpdesk.connectors.sftp.profile import HKT
-from cpdesk.engine.problems import Severity
+from cpdesk.engine.problems import Problem, ProblemCode, errors_in
 from cpdesk.engine.reports.catalogue import Catalogue
 from cpdesk.engine.reports.names import ReportFileName
 from cpdesk.engine.reports.pairs import ZipFile, check_pair
 from cpdesk.engine.reports.zipsafe import read_single_member
 
 _DATE_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)")
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def date_in_name(name: str) -> date | None:
@@ -47,28 +38,39 @@ def business_date_of(folder: str, name: str, mtime: float) -> date:
 
 @dataclass
 class Verdict:
-    problems: list[str] = field(default_factory=list)
+    """The checks of one downloaded file: its problems (errors fail it, warnings are kept with
+    it) and notes that are no problem ("pair verified")."""
+
+    problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     business_date: date | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not errors_in(self.problems)
 
     @property
     def detail(self) -> str:
-        return "; ".join(self.problems + self.notes)
+        return "; ".join([str(p) for p in self.problems] + self.notes)
 
 
 def check_content(path: Path, name: str, expected_size: int) -> Verdict:
     verdict = Verdict()
     size = path.stat().st_size
     if size != expected_size:
-        verdict.problems.append(f"size {size} differs from the server's {expected_size}")
+        verdict.problems.append(
+            Problem(
+                name,
+                None,
+                None,
+                f"size {size} differs from the server's {expected_size}",
+                code=ProblemCode.SIZE_MISMATCH,
+            )
+        )
         return verdict
     if name.upper().endswith(".ZIP"):
         member = read_single_member(path.read_bytes(), name)
-        verdict.problems += [p.message for p in member.problems if p.severity is Severity.ERROR]
+        verdict.problems += member.errors
     return verdict
 
 
@@ -88,8 +90,7 @@ def check_pair_files(
         ZipFile(f"{report.stem}.CSV.ZIP", data.read_bytes()),
         catalogue,
     )
-    verdict.problems += [str(p) for p in result.problems if p.severity is Severity.ERROR]
-    verdict.notes += [str(p) for p in result.problems if p.severity is not Severity.ERROR]
+    verdict.problems += result.problems
     if result.ok:
         verdict.notes.append("pair verified")
         verdict.business_date = result.business_date

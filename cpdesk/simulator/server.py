@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -25,6 +24,7 @@ import asyncssh.mac
 import paramiko
 
 from cpdesk.connectors.sftp.profile import HKT, Address, FacilityProfile, TradingDays
+from cpdesk.engine.keys import md5_fingerprint_of
 from cpdesk.simulator import keys as key_management
 from cpdesk.simulator import lop as lop_results
 from cpdesk.simulator.events import UploadEvent
@@ -41,8 +41,7 @@ class AuthorizedKey:
     @property
     def fingerprint(self) -> str:
         """MD5, as HKEX prints fingerprints."""
-        digest = hashlib.md5(self.key.public_data, usedforsecurity=False).digest()
-        return ":".join(f"{b:02x}" for b in digest)
+        return md5_fingerprint_of(self.key.public_data)
 
     def valid_at(self, moment: datetime) -> bool:
         return (self.valid_from is None or moment >= self.valid_from) and (

@@ -82,11 +82,14 @@ def test_validate_json_names_file_sheet_cell_and_reason(
     assert report["ok"] is False
     [problem] = report["files"][0]["problems"]
     assert problem == {
-        "file": NAME,
+        "source": NAME,
+        "line": 3,
         "sheet": "LOP",
         "cell": "M3",
+        "field": "Short Position",
         "message": "Short Position: 2.5 is not a whole number of contracts",
         "severity": "error",
+        "code": "bad-value",
     }
 
 

@@ -11,6 +11,7 @@ from cpdesk.connectors.errors import SignOnBudgetExhausted
 from cpdesk.connectors.sftp.governor import SignOnGovernor
 from cpdesk.connectors.store.ledger import Ledger
 from cpdesk.engine.hkex import CLOCK_MARGIN_SECONDS
+from cpdesk.engine.status import SignOnOutcome
 
 
 class FakeTime:
@@ -65,7 +66,7 @@ def test_released_attempts_do_not_count(tmp_path: Path) -> None:
         for _ in range(10):
             governor.finish(governor.reserve("d", "CXYZ001"), "released", "unknown host key")
         governor.reserve("d", "CXYZ001")
-        assert [row.outcome for row in ledger.sign_ons()].count("pending") == 1
+        assert [row.outcome for row in ledger.sign_ons()].count(SignOnOutcome.PENDING) == 1
 
 
 def _race(path: str, start: multiprocessing.synchronize.Event, results: multiprocessing.Queue[str]) -> None:

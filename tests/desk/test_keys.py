@@ -14,15 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from cpdesk.cli.keys import key_status
 from cpdesk.cli.main import main
 from cpdesk.connectors.errors import AuthenticationFailed, PermissionDenied, UploadLimitReached
 from cpdesk.connectors.sftp.profile import HKT
 from cpdesk.connectors.store.keyfiles import new_key_pair, public_key_of_private
 from cpdesk.connectors.store.ledger import Ledger
+from cpdesk.desk import Desk
 from cpdesk.desk.config import load_config
 from cpdesk.desk.renewal import RenewalOutcome, renew_key
-from cpdesk.engine.keys import parse_public_key
+from cpdesk.engine.keys import KeyUrgency, parse_public_key
+from cpdesk.engine.status import UploadKind
 from tests.support.paths import REPO
 from tests.support.sites import Site, SiteFactory, probe_session
 from tests.support.sites import run_sync as sync_run
@@ -239,7 +240,7 @@ def test_a_full_renewal(make_site: SiteFactory) -> None:
     assert event.content == (new_key.parent / "CXYZ001.pub").read_bytes()
     with Ledger(site.folder / "ledger.sqlite") as ledger:
         state = ledger.key_state("CXYZ001")
-        (upload,) = ledger.uploads("key")
+        (upload,) = ledger.uploads(UploadKind.KEY)
     assert state is not None
     assert (state["valid_from"], state["expires_on"], state["overlap_until"]) == (
         "2021-05-07",
@@ -321,10 +322,10 @@ def test_expiry_warnings_reach_the_ledger_and_status(
     site.config(check_hours="false")
     result = sync_run(site)
     assert "SSHKeyExpireWarning_20210507.txt" in [f.name for f in result.files]
-    rows = key_status(site.folder / "cpdesk.toml", today=date(2021, 5, 7))
-    (row,) = rows
-    assert row["expiry_warning"] == "SSHKeyExpireWarning_20210507.txt"
-    assert row["expires_on"] == "2021-05-16"
+    with Desk.open(site.folder / "cpdesk.toml") as desk:
+        (row,) = desk.key_status(today=date(2021, 5, 7))
+    assert row.expiry_warning == "SSHKeyExpireWarning_20210507.txt"
+    assert row.expires_on == date(2021, 5, 16)
     assert main(["keys", "status", "--config", str(site.folder / "cpdesk.toml"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["account"] == "CXYZ001"
 
@@ -338,6 +339,7 @@ def test_status_from_a_registration_date(make_site: SiteFactory) -> None:
         .replace('key = "keys/CXYZ001"', 'key = "keys/CXYZ001"\nregistered = "2020-03-01"')
     )
     (site.folder / "cpdesk.toml").write_text(text)
-    (row,) = key_status(site.folder / "cpdesk.toml", today=date(2022, 2, 1))
-    assert (row["expires_on"], row["days_left"], row["urgency"]) == ("2022-03-01", 28, "due")
-    assert row["fingerprint"] == public_key_of_private(site.key).md5_fingerprint
+    with Desk.open(site.folder / "cpdesk.toml") as desk:
+        (row,) = desk.key_status(today=date(2022, 2, 1))
+    assert (row.expires_on, row.days_left, row.urgency) == (date(2022, 3, 1), 28, KeyUrgency.DUE)
+    assert row.fingerprint == public_key_of_private(site.key).md5_fingerprint

@@ -18,6 +18,7 @@ from cpdesk.desk.config import load_config
 from cpdesk.desk.lop import LopUpload, fetch_results, upload_reports
 from cpdesk.engine.lop.results import parse_lop_result
 from cpdesk.engine.lop.schema import load_schema
+from cpdesk.engine.status import UploadKind
 from cpdesk.simulator import lop as simulated_lop
 from tests.support.lop_books import book, future_row
 from tests.support.sites import Site, SiteFactory, probe_session
@@ -48,7 +49,7 @@ def upload(site: Site, *paths: Path, wait: float = 30.0) -> list[LopUpload]:
 
 def ledger_rows(site: Site) -> list[UploadRow]:
     with Ledger(site.folder / "ledger.sqlite") as ledger:
-        return ledger.uploads("lop")
+        return ledger.uploads(UploadKind.LOP)
 
 
 def test_a_valid_report_is_uploaded_once_and_its_success_recorded(make_site: SiteFactory) -> None:
@@ -196,7 +197,9 @@ def test_concurrent_ledgers_on_a_fresh_file_claim_a_name_once(tmp_path: Path) ->
         try:
             barrier.wait()
             with Ledger(tmp_path / "ledger.sqlite") as ledger:
-                row = UploadRow(None, "derivatives", "CXYZ001", "lop", "LOPREPORT", NAME, 10, "", 1.0)
+                row = UploadRow(
+                    None, "derivatives", "CXYZ001", UploadKind.LOP, "LOPREPORT", NAME, 10, "", 1.0
+                )
                 claims.append(ledger.claim_upload_name(row))
         except BaseException as exc:  # reported below, not lost in the thread
             failures.append(exc)
@@ -279,7 +282,7 @@ def test_a_name_another_process_is_uploading_is_refused_with_that_reason(make_si
     site = make_site(publish=False)
     config = site.config()
     with Ledger(config.ledger) as ledger:
-        row = UploadRow(None, site.name, "CXYZ002", "lop", "LOPREPORT", NAME, 10, "", site.now())
+        row = UploadRow(None, site.name, "CXYZ002", UploadKind.LOP, "LOPREPORT", NAME, 10, "", site.now())
         assert isinstance(ledger.claim_upload_name(row), int)
     [outcome] = upload(site, write_report(site.folder))
     assert outcome.status == "duplicate"

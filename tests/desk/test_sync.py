@@ -139,7 +139,7 @@ def test_hostile_names_are_skipped_and_nothing_leaves_the_archive(
     site = make_site()
     publish_hostile_names(site.facility, "participant/CXYZ/CXYZ")
     result = run_sync(site)
-    skipped = {s["name"] for s in result.skipped_names}
+    skipped = {s.field for s in result.skipped_names}
     assert skipped == {repr(n) for n in HOSTILE_NAMES if n != ".."} | ({"'..'"} if ".." in skipped else set())
     assert result.verified == 7
     everything = [p for p in tmp_path.rglob("*") if p.is_file()]
@@ -198,7 +198,7 @@ def test_dry_run_and_retention_watch(make_site: SiteFactory) -> None:
     result = run_sync(site, dry_run=True)
     assert result.downloaded == 0
     assert {f.result for f in result.files} == {"would-download"}
-    assert {r["days_left"] for r in result.retention} == {3}
+    assert {r.days_left for r in result.retention} == {3}
     assert archived_files(site) == []
 
 

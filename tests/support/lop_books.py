@@ -10,7 +10,8 @@ from openpyxl import Workbook
 
 from cpdesk.engine.calendar import TradingDays
 from cpdesk.engine.lop.schema import load_schema
-from cpdesk.engine.lop.validate import CellProblem, LopValidation, validate_report
+from cpdesk.engine.lop.validate import LopValidation, validate_report
+from cpdesk.engine.problems import Problem
 
 SCHEMA = load_schema()
 TODAY = date(2026, 11, 24)  # a Tuesday
@@ -84,11 +85,11 @@ def check(content: bytes, name: str = NAME, holidays: Sequence[date] = ()) -> Lo
     return validate_report(name, content, SCHEMA, TODAY, TradingDays(holidays))
 
 
-def errors(result: LopValidation) -> list[CellProblem]:
+def errors(result: LopValidation) -> list[Problem]:
     return [p for p in result.problems if p.severity.value == "error"]
 
 
-def only_error(result: LopValidation) -> CellProblem:
+def only_error(result: LopValidation) -> Problem:
     found = errors(result)
     assert len(found) == 1, [str(p) for p in result.problems]
     return found[0]

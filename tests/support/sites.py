@@ -22,7 +22,8 @@ from cpdesk.connectors.sftp.remote import RemoteEntry
 from cpdesk.connectors.store.keyfiles import write_new_rsa_key
 from cpdesk.connectors.store.ledger import Ledger
 from cpdesk.desk.config import CpdeskConfig, load_config
-from cpdesk.desk.sync import FacilityResult, FacilitySync, SilentReporter
+from cpdesk.desk.sync import FacilitySync
+from cpdesk.desk.sync_results import FacilityResult, SilentReporter
 from cpdesk.engine.reports.catalogue import load_catalogue
 from cpdesk.simulator.day import publish_day
 from cpdesk.simulator.server import SimulatedFacility

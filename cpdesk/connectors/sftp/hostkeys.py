@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +10,7 @@ import paramiko
 
 from cpdesk.connectors.errors import HostKeyChanged, HostKeyUnknown
 from cpdesk.connectors.sftp.profile import Address
+from cpdesk.engine.keys import md5_fingerprint_of, sha256_fingerprint_of
 
 
 def host_entry(address: Address) -> str:
@@ -20,12 +19,11 @@ def host_entry(address: Address) -> str:
 
 
 def sha256_fingerprint(key: paramiko.PKey) -> str:
-    digest = hashlib.sha256(key.asbytes()).digest()
-    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+    return sha256_fingerprint_of(key.asbytes())
 
 
 def md5_fingerprint(key: paramiko.PKey) -> str:
-    return ":".join(f"{b:02x}" for b in hashlib.md5(key.asbytes(), usedforsecurity=False).digest())
+    return md5_fingerprint_of(key.asbytes())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,18 @@
-"""The small file-system protocol every facility connection offers (rclone's ``Fs``, fsspec)."""
+"""The small file-system protocol every facility connection offers (rclone's ``Fs``, fsspec).
+
+Implementations: :class:`~cpdesk.connectors.sftp.client.SftpSession` (paramiko, the real
+facility and OpenSSH's sshd) and :class:`~cpdesk.connectors.sftp.memory.MemoryFs` (in memory, for
+fast tests). One contract suite (tests/connectors/test_remote_contract.py) runs against each, the
+asyncssh simulator and sshd included. Every method raises only :mod:`cpdesk.connectors.errors`:
+
+- :class:`~cpdesk.connectors.errors.RemoteFileNotFound`: the folder or file does not exist;
+- :class:`~cpdesk.connectors.errors.PermissionDenied`: the facility refuses the operation there
+  (a write to a download folder, an overwrite, a read of an upload-only folder);
+- :class:`~cpdesk.connectors.errors.ConnectionLost`: the connection dropped or failed mid-way.
+
+Folders are given without a leading slash (``"COMMON"``, ``"INBOX/20210507"``); names are single
+path components as the server gives them, never trusted as local paths.
+"""
 
 from __future__ import annotations
 
@@ -30,18 +44,38 @@ class Sink(Protocol):
 
 
 class RemoteFs(Protocol):
-    def list(self, folder: str) -> list[RemoteEntry]: ...
+    def list(self, folder: str) -> list[RemoteEntry]:
+        """Every entry of ``/folder`` (files and sub-folders, not ``.``/``..``), in no set order.
 
-    def stat(self, folder: str, name: str) -> RemoteEntry: ...
+        Raises RemoteFileNotFound (no such folder), PermissionDenied (not listable),
+        ConnectionLost."""
+        ...
+
+    def stat(self, folder: str, name: str) -> RemoteEntry:
+        """One entry. Raises RemoteFileNotFound, PermissionDenied, ConnectionLost."""
+        ...
 
     def get(
         self, folder: str, name: str, sink: Sink, offset: int = 0, progress: Progress | None = None
     ) -> int:
-        """Write the remote file from ``offset`` to ``sink``; return the bytes written."""
+        """Write the remote file from byte ``offset`` on to ``sink``, calling ``progress`` with each
+        piece's size; return the bytes written. What arrived before a drop has been written.
+
+        Raises RemoteFileNotFound, PermissionDenied (e.g. an upload-only folder), ConnectionLost."""
         ...
 
     def put(self, source: BinaryIO, folder: str, name: str) -> int:
-        """Upload straight to the final name (no temporary name, no rename); return bytes sent."""
+        """Upload ``source`` straight to its final name (no temporary name, no rename) and return
+        the bytes sent. Never overwrites: an existing name is refused.
+
+        Raises PermissionDenied (not an upload folder, or the name exists), RemoteFileNotFound
+        (no such folder), ConnectionLost (the upload did not complete: it may be partly there)."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """End the session; closing twice is harmless. Raises nothing."""
+        ...
+
+    def __enter__(self) -> RemoteFs: ...
+
+    def __exit__(self, *exc: object) -> None: ...

@@ -16,7 +16,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from cpdesk.connectors.errors import ConfigurationError
+from cpdesk.connectors.errors import ConfigurationError, InputRejected
 from cpdesk.engine.keys import KeyFormatError, PublicKey, parse_public_key
 
 RSA_BITS = 2048  # HKEX accepts RSA 2048-bit keys (guide §3.2.1)
@@ -72,12 +72,13 @@ def new_key_pair(account: str, folder: Path, passphrase: bytes | None = None) ->
 
 
 def read_public_key(path: Path) -> PublicKey:
+    """Raises InputRejected, naming the file and why."""
     try:
         return parse_public_key(path.read_text("utf-8", errors="replace"))
     except OSError as exc:
-        raise ConfigurationError(f"{path}: {exc.strerror or exc}") from None
+        raise InputRejected(f"{path}: {exc.strerror or exc}") from None
     except KeyFormatError as exc:
-        raise ConfigurationError(f"{path}: {exc}") from None
+        raise InputRejected(f"{path}: {exc}") from None
 
 
 def public_key_of_private(path: Path, passphrase: bytes | None = None) -> PublicKey:

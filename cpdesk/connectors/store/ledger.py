@@ -3,6 +3,10 @@
 Write-ahead logging lets one process write while others read; ``BEGIN IMMEDIATE`` makes the
 sign-on check-and-record atomic across processes, so two ``cpdesk sync`` runs cannot both take the
 last sign-on slot of a five-minute window.
+
+Statuses are stored by their ``StrEnum`` value (:mod:`cpdesk.engine.status`) and read back as
+members. The schema's version is SQLite's ``user_version``: a ledger from an older cpdesk is
+migrated in place when opened; one from a newer cpdesk is refused rather than misread.
 """
 
 from __future__ import annotations
@@ -16,7 +20,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+from cpdesk.connectors.errors import ConfigurationError
+from cpdesk.engine.status import FileResult, SignOnOutcome, UploadKind, UploadResult
+
+SCHEMA_VERSION = 3
+
+# What each version adds to the one before (applied in order, each in one transaction). Version 1
+# had sign_on, file and seen; version 2 added upload and key_state (both in _SCHEMA, created when
+# missing); version 3 indexes files by business date for the history and the day's status.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (),
+    3: ("CREATE INDEX IF NOT EXISTS file_by_day ON file (business_date, facility)",),
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sign_on (
@@ -97,7 +112,7 @@ class SignOnRow:
     facility: str
     account: str
     at: float
-    outcome: str
+    outcome: SignOnOutcome
     detail: str
     pid: int
 
@@ -107,13 +122,13 @@ class UploadRow:
     id: int | None
     facility: str
     account: str
-    kind: str  # key, lop
+    kind: UploadKind
     folder: str
     name: str
     size: int
     sha256: str
     at: float
-    result: str = "pending"
+    result: UploadResult = UploadResult.PENDING
     detail: str = ""
     result_file: str = ""
     result_at: float | None = None
@@ -131,8 +146,31 @@ class FileRow:
     archive_path: str
     downloaded_at: float
     verified_at: float
-    result: str
+    result: FileResult
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeenRow:
+    facility: str
+    folder: str
+    name: str
+    size: int
+    remote_mtime: float
+    first_seen: float
+    last_seen: float
+
+
+def _where(**conditions: object) -> tuple[str, tuple[object, ...]]:
+    """`` WHERE a = ? AND b = ?`` for the conditions that are not None (names are ours, not input)."""
+    given = {name: value for name, value in conditions.items() if value is not None}
+    if not given:
+        return "", ()
+    return " WHERE " + " AND ".join(f"{name} = ?" for name in given), tuple(given.values())
+
+
+class LedgerTooNew(ConfigurationError):
+    """The ledger was written by a newer cpdesk (its schema version is higher than ours)."""
 
 
 class Ledger:
@@ -158,10 +196,23 @@ class Ledger:
     def _prepare(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across processes and crashes
-        with self.transaction():
+        with self.transaction() as db:
+            found = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if found > SCHEMA_VERSION:
+                raise LedgerTooNew(
+                    f"{self.path}: ledger schema version {found} is newer than this cpdesk's "
+                    f"({SCHEMA_VERSION}); upgrade cpdesk rather than risk misreading it"
+                )
             for statement in filter(str.strip, _SCHEMA.split(";")):
-                self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                db.execute(statement)
+            for version in range(max(found, 1) + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[version]:
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def close(self) -> None:
         self._db.close()
@@ -205,6 +256,8 @@ class Ledger:
             return cursor.lastrowid
 
     def finish_sign_on(self, attempt: int, outcome: str, detail: str = "") -> None:
+        """``outcome`` is a :class:`SignOnOutcome` value (the governor's protocol takes text)."""
+        outcome = SignOnOutcome(outcome)
         with self.transaction() as db:
             db.execute("UPDATE sign_on SET outcome = ?, detail = ? WHERE id = ?", (outcome, detail, attempt))
 
@@ -214,7 +267,18 @@ class Ledger:
             "WHERE at >= ? ORDER BY at, id",
             (since,),
         ).fetchall()
-        return [SignOnRow(*row) for row in rows]
+        return [
+            SignOnRow(
+                int(row[0]),
+                str(row[1]),
+                str(row[2]),
+                float(row[3]),
+                SignOnOutcome(row[4]),
+                str(row[5]),
+                int(row[6]),
+            )
+            for row in rows
+        ]
 
     # -- files -----------------------------------------------------------------------------
 
@@ -264,17 +328,26 @@ class Ledger:
                 ],
             )
 
-    def files(self, facility: str | None = None) -> list[FileRow]:
+    def files(self, facility: str | None = None, business_date: str | None = None) -> list[FileRow]:
+        """Files fetched, in the order they were recorded (``business_date`` as YYYY-MM-DD)."""
         query = (
             "SELECT facility, folder, name, size, remote_mtime, sha256, business_date, archive_path, "
             "downloaded_at, verified_at, result, detail FROM file"
         )
-        args: tuple[object, ...] = ()
-        if facility is not None:
-            query += " WHERE facility = ?"
-            args = (facility,)
-        rows = self._db.execute(query + " ORDER BY id", args).fetchall()
-        return [FileRow(*row) for row in rows]
+        conditions, args = _where(facility=facility, business_date=business_date)
+        rows = self._db.execute(query + conditions + " ORDER BY id", args).fetchall()
+        return [_file_row(row) for row in rows]
+
+    def seen(self, facility: str | None = None) -> list[SeenRow]:
+        """Files the server listed (by name, the latest listing of each)."""
+        conditions, args = _where(facility=facility)
+        rows = self._db.execute(
+            "SELECT facility, folder, name, size, remote_mtime, first_seen, last_seen FROM seen"
+            + conditions
+            + " ORDER BY facility, folder, name",
+            args,
+        ).fetchall()
+        return [SeenRow(*row) for row in rows]
 
     def archived_path(self, facility: str, folder: str, name: str) -> str | None:
         row = self._db.execute(
@@ -322,13 +395,13 @@ class Ledger:
                 (upload.facility, upload.folder, upload.name),
             ).fetchone()
             if row is not None:
-                return UploadRow(*row)
+                return _upload_row(row)
             return _insert_pending(db, upload)
 
     def finish_upload(
         self,
         upload_id: int,
-        result: str,
+        result: UploadResult,
         detail: str = "",
         result_file: str = "",
         result_at: float | None = None,
@@ -339,7 +412,7 @@ class Ledger:
                 (result, detail, result_file, result_at, upload_id),
             )
 
-    def uploads(self, kind: str | None = None) -> list[UploadRow]:
+    def uploads(self, kind: UploadKind | None = None) -> list[UploadRow]:
         query = (
             "SELECT id, facility, account, kind, folder, name, size, sha256, at, result, detail, "
             "result_file, result_at FROM upload"
@@ -348,7 +421,7 @@ class Ledger:
         if kind is not None:
             query += " WHERE kind = ?"
             args = (kind,)
-        return [UploadRow(*row) for row in self._db.execute(query + " ORDER BY at, id", args).fetchall()]
+        return [_upload_row(row) for row in self._db.execute(query + " ORDER BY at, id", args).fetchall()]
 
     # -- keys ------------------------------------------------------------------------------
 
@@ -380,6 +453,19 @@ class Ledger:
                 "size = excluded.size, remote_mtime = excluded.remote_mtime, last_seen = excluded.last_seen",
                 [(facility, folder, name, size, mtime, now, now) for folder, name, size, mtime in entries],
             )
+
+
+def _upload_row(row: tuple[object, ...]) -> UploadRow:
+    values = list(row)
+    values[3] = UploadKind(str(values[3]))
+    values[9] = UploadResult(str(values[9]))
+    return UploadRow(*values)  # type: ignore[arg-type]
+
+
+def _file_row(row: tuple[object, ...]) -> FileRow:
+    values = list(row)
+    values[10] = FileResult(str(values[10]))
+    return FileRow(*values)  # type: ignore[arg-type]
 
 
 def _insert_pending(db: sqlite3.Connection, upload: UploadRow) -> int:

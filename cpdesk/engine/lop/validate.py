@@ -2,6 +2,9 @@
 
 Every problem names the file, sheet and cell (``C7``) and says why. Errors make a report
 unsendable; warnings (positions below a reportable level) do not.
+
+The rows come from an xlsx file's bytes (:func:`validate_report`) or straight from a live sheet's
+values (:func:`validate_rows`: what the Excel add-in passes before the workbook is saved).
 """
 
 from __future__ import annotations
@@ -9,42 +12,19 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
 from cpdesk.engine.lop.schema import Column, LopSchema, ReportKind
-from cpdesk.engine.lop.xlsx import Value, Workbook, WorkbookError, open_workbook
+from cpdesk.engine.lop.xlsx import Value, WorkbookError, open_workbook
 from cpdesk.engine.numbers import parse_decimal
-from cpdesk.engine.problems import Severity
+from cpdesk.engine.problems import Problem, ProblemCode, Severity, errors_in
 
 FILE_NAME = re.compile(r"^(?P<kind>[A-Za-z]+)_(?P<submitter>[^_]*)_(?P<date>[^_.]*)\.(?P<ext>[A-Za-z]+)$")
-
-
-@dataclass(frozen=True, slots=True)
-class CellProblem:
-    file: str
-    sheet: str | None
-    cell: str | None  # "C7"
-    message: str
-    severity: Severity = Severity.ERROR
-
-    def __str__(self) -> str:
-        where = self.file + (f": {self.sheet}" if self.sheet else "") + (f"!{self.cell}" if self.cell else "")
-        tag = "" if self.severity is Severity.ERROR else " (warning)"
-        return f"{where}: {self.message}{tag}"
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "file": self.file,
-            "sheet": self.sheet,
-            "cell": self.cell,
-            "message": self.message,
-            "severity": self.severity.value,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +39,23 @@ class LopValidation:
     file: str
     name: LopName | None = None
     rows: int = 0
-    problems: list[CellProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not any(p.severity is Severity.ERROR for p in self.problems)
+        return not errors_in(self.problems)
+
+    def add(
+        self,
+        message: str,
+        code: ProblemCode,
+        sheet: str | None = None,
+        cell: str | None = None,
+        severity: Severity = Severity.ERROR,
+        column: str | None = None,
+    ) -> None:
+        line = _row_of(cell) if cell else None
+        self.problems.append(Problem(self.file, line, column, message, severity, code, sheet, cell))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -110,37 +102,83 @@ def check_file_name(
     return LopName(match["kind"], match["submitter"], trade_date), []
 
 
-def validate_report(
-    file_name: str, content: bytes, schema: LopSchema, today: date, is_trading_day: Callable[[date], bool]
-) -> LopValidation:
+def _named(
+    file_name: str, schema: LopSchema, today: date, is_trading_day: Callable[[date], bool]
+) -> tuple[LopValidation, ReportKind | None]:
     result = LopValidation(file_name)
     name, reasons = check_file_name(file_name, schema, today, is_trading_day)
     result.name = name
-    result.problems += [CellProblem(file_name, None, None, reason) for reason in reasons]
-    kind = schema.kinds.get(name.kind if name else file_name.split("_", maxsplit=1)[0])
+    for reason in reasons:
+        result.add(reason, ProblemCode.FILE_NAME)
+    return result, schema.kinds.get(name.kind if name else file_name.split("_", maxsplit=1)[0])
+
+
+def validate_report(
+    file_name: str, content: bytes, schema: LopSchema, today: date, is_trading_day: Callable[[date], bool]
+) -> LopValidation:
+    """Check a saved report: its name, then the workbook's sheet, header and every row."""
+    result, kind = _named(file_name, schema, today, is_trading_day)
     try:
         workbook = open_workbook(content)
     except WorkbookError as exc:
-        result.problems.append(CellProblem(file_name, None, None, str(exc)))
+        result.add(str(exc), ProblemCode.UNREADABLE)
         return result
     if kind is None:
         return result
     if kind.sheet not in workbook.sheets:
-        result.problems.append(
-            CellProblem(
-                file_name,
-                None,
-                None,
-                f"no sheet {kind.sheet!r}; the workbook has "
-                f"{', '.join(repr(s) for s in workbook.sheets) or 'no sheets'}",
-            )
+        result.add(
+            f"no sheet {kind.sheet!r}; the workbook has "
+            f"{', '.join(repr(s) for s in workbook.sheets) or 'no sheets'}",
+            ProblemCode.SHEET,
         )
         return result
     try:
-        _RowChecker(result, workbook, kind, name).run()
+        _RowChecker(result, kind, name=result.name, excel_epoch=_epoch(workbook.date1904)).run(
+            workbook.rows(kind.sheet)
+        )
     except WorkbookError as exc:
-        result.problems.append(CellProblem(file_name, kind.sheet, None, str(exc)))
+        result.add(str(exc), ProblemCode.UNREADABLE, kind.sheet)
     return result
+
+
+def validate_rows(
+    file_name: str,
+    rows: Sequence[Sequence[object]],
+    schema: LopSchema,
+    today: date,
+    is_trading_day: Callable[[date], bool],
+    *,
+    date1904: bool = False,
+) -> LopValidation:
+    """Check a live sheet before it is saved: ``rows`` are its used range's values from row 1
+    (``None`` for empty cells; dates may be :class:`datetime`/:class:`date`), ``file_name`` the
+    name it will be saved under. The same checks and the same problems as :func:`validate_report`."""
+    result, kind = _named(file_name, schema, today, is_trading_day)
+    if kind is not None:
+        _RowChecker(result, kind, name=result.name, excel_epoch=_epoch(date1904)).run(_live_rows(rows))
+    return result
+
+
+def _live_rows(rows: Sequence[Sequence[object]]) -> Iterator[tuple[int, list[Value]]]:
+    for number, row in enumerate(rows, start=1):
+        values: list[Value] = []
+        for cell in row:
+            if isinstance(cell, date):  # a datetime too: Excel's dates arrive so through xlwings
+                values.append(int(cell.strftime("%Y%m%d")))  # a yyyymmdd number is read as a date
+            elif cell is None or isinstance(cell, str | bool | int | float):
+                values.append(cell)
+            else:
+                values.append(str(cell))
+        yield number, values
+
+
+def _epoch(date1904: bool) -> date:
+    return date(1904, 1, 1) if date1904 else date(1899, 12, 30)
+
+
+def _row_of(cell: str) -> int | None:
+    digits = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return int(digits) if digits.isdigit() else None
 
 
 def _cell(column: int, row: int) -> str:
@@ -149,10 +187,10 @@ def _cell(column: int, row: int) -> str:
 
 class _RowChecker:
     def __init__(
-        self, result: LopValidation, workbook: Workbook, kind: ReportKind, name: LopName | None
+        self, result: LopValidation, kind: ReportKind, *, name: LopName | None, excel_epoch: date
     ) -> None:
         self.result = result
-        self.workbook = workbook
+        self.excel_epoch = excel_epoch
         self.kind = kind
         self.name = name
         self.where: dict[str, int] = {}  # column name -> index in the sheet
@@ -162,12 +200,19 @@ class _RowChecker:
             defaultdict(list)
         )
 
-    def problem(self, cell: str | None, message: str, severity: Severity = Severity.ERROR) -> None:
-        self.result.problems.append(CellProblem(self.result.file, self.kind.sheet, cell, message, severity))
+    def problem(
+        self,
+        cell: str | None,
+        message: str,
+        code: ProblemCode = ProblemCode.BAD_VALUE,
+        severity: Severity = Severity.ERROR,
+        column: str | None = None,
+    ) -> None:
+        self.result.add(message, code, self.kind.sheet, cell, severity, column)
 
-    def run(self) -> None:
+    def run(self, rows: Iterable[tuple[int, list[Value]]]) -> None:
         header_seen = False
-        for number, values in self.workbook.rows(self.kind.sheet):
+        for number, values in rows:
             if number < self.kind.header_row:
                 continue
             if number == self.kind.header_row:
@@ -182,10 +227,18 @@ class _RowChecker:
             self.result.rows += 1
             self.row(number, values)
         if not header_seen:
-            self.problem(f"A{self.kind.header_row}", f"header row {self.kind.header_row} is missing")
+            self.problem(
+                f"A{self.kind.header_row}",
+                f"header row {self.kind.header_row} is missing",
+                ProblemCode.NO_HEADER,
+            )
             return
         if self.result.rows == 0:
-            self.problem(f"A{self.kind.header_row + 1}", "the report holds no positions (a blank template)")
+            self.problem(
+                f"A{self.kind.header_row + 1}",
+                "the report holds no positions (a blank template)",
+                ProblemCode.NO_ROWS,
+            )
         self.reportable_levels()
 
     def header(self, values: list[Value]) -> bool:
@@ -196,11 +249,13 @@ class _RowChecker:
         row = self.kind.header_row
         for name in expected:
             if name not in found:
-                self.problem(f"A{row}", f"header lacks column {name!r}")
+                self.problem(f"A{row}", f"header lacks column {name!r}", ProblemCode.HEADER_FIELDS)
         for index, name in enumerate(found):
             if name not in expected:
                 self.problem(
-                    _cell(index, row), f"unexpected column {name!r}" if name else "empty header cell"
+                    _cell(index, row),
+                    f"unexpected column {name!r}" if name else "empty header cell",
+                    ProblemCode.HEADER_FIELDS,
                 )
         present = [n for n in found if n in expected]
         if present != [n for n in expected if n in found]:
@@ -210,6 +265,7 @@ class _RowChecker:
                         _cell(index, row),
                         f"column {name!r} is out of order: expected column "
                         f"{get_column_letter(expected.index(name) + 1)}",
+                        ProblemCode.HEADER_FIELDS,
                     )
                     break
         if any(p.severity is Severity.ERROR for p in self.result.problems if p.sheet):
@@ -223,20 +279,25 @@ class _RowChecker:
         raw = values[index] if index < len(values) else None
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if column.required:
-                self.problem(_cell(index, number), f"{column.name} is required")
+                self.problem(
+                    _cell(index, number),
+                    f"{column.name} is required",
+                    ProblemCode.EMPTY_VALUE,
+                    column=column.name,
+                )
                 return None, False
             return None, True
         text = raw.strip() if isinstance(raw, str) else raw
         try:
-            typed = _typed(column.type, text, self.workbook)
+            typed = _typed(column.type, text, self.excel_epoch)
         except ValueError as exc:
-            self.problem(_cell(index, number), f"{column.name}: {exc}")
+            self.problem(_cell(index, number), f"{column.name}: {exc}", column=column.name)
             return None, False
         if column.type == "text":
             assert isinstance(typed, str)
             reason = _text_problem(column, typed)
             if reason:
-                self.problem(_cell(index, number), reason)
+                self.problem(_cell(index, number), reason, column=column.name)
                 return typed, False
         return typed, True
 
@@ -261,28 +322,44 @@ class _RowChecker:
                     cell("Submitter Code"),
                     f"Submitter Code {typed['Submitter Code']!r} differs from "
                     f"the file name's {self.name.submitter!r}",
+                    ProblemCode.CONSISTENCY,
+                    column="Submitter Code",
                 )
             if "Trade Date" in typed and typed["Trade Date"] not in (None, self.name.trade_date):
                 self.problem(
                     cell("Trade Date"),
                     f"Trade Date {typed['Trade Date']} differs from the file name's {self.name.trade_date}",
+                    ProblemCode.CONSISTENCY,
+                    column="Trade Date",
                 )
         instrument = typed.get(self.kind.instrument_column) if self.kind.instrument_column else "Option"
         for name in self.kind.option_columns:
             if name in failed:
                 continue
             if instrument == "Option" and typed.get(name) is None:
-                self.problem(cell(name), f"{name} is required for an option")
+                self.problem(
+                    cell(name), f"{name} is required for an option", ProblemCode.EMPTY_VALUE, column=name
+                )
             elif instrument == "Future" and typed.get(name) is not None:
-                self.problem(cell(name), f"{name} must be empty for a future")
+                self.problem(
+                    cell(name), f"{name} must be empty for a future", ProblemCode.CONSISTENCY, column=name
+                )
         long, short = typed.get("Long Position"), typed.get("Short Position")
         if long == 0 and short == 0:
-            self.problem(cell("Long Position"), "both positions are zero: report only open positions")
+            self.problem(
+                cell("Long Position"),
+                "both positions are zero: report only open positions",
+                ProblemCode.CONSISTENCY,
+            )
         identity = tuple(_key(typed.get(n)) for n in self.kind.identity)
         series = tuple(_key(typed.get(n)) for n in self.kind.series)
         key = identity + series
         if all(identity) and key in self.seen:
-            self.problem(f"A{number}", f"duplicate of row {self.seen[key]}: same identity and series")
+            self.problem(
+                f"A{number}",
+                f"duplicate of row {self.seen[key]}: same identity and series",
+                ProblemCode.DUPLICATE,
+            )
         else:
             self.seen.setdefault(key, number)
         if isinstance(long, int) and isinstance(short, int):
@@ -304,6 +381,7 @@ class _RowChecker:
                         _cell(self.where["Long Position"], first),
                         f"{product} {month}: long {long}, short {short} for {identity[0] or 'this owner'}"
                         f" are below the reportable level of {rule.level} contracts per {rule.per}",
+                        ProblemCode.BELOW_REPORTABLE_LEVEL,
                         Severity.WARNING,
                     )
                 break
@@ -328,7 +406,7 @@ def _key(value: object) -> str:
     return " ".join(str(value).upper().split())
 
 
-def _typed(kind: str, value: Value, workbook: Workbook) -> object:
+def _typed(kind: str, value: Value, excel_epoch: date) -> object:
     if kind == "text":
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -350,7 +428,7 @@ def _typed(kind: str, value: Value, workbook: Workbook) -> object:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if 19_000_101 <= value <= 29_991_231:  # typed as a number: 20200511
             return _yyyymmdd(str(int(value)))
-        return workbook.excel_date(float(value))
+        return excel_epoch + timedelta(days=int(value))
     return _yyyymmdd(str(value))
 
 
@@ -366,5 +444,5 @@ def _yyyymmdd(text: str) -> date:
 def summarise(results: Iterable[LopValidation]) -> tuple[int, int]:
     """(errors, warnings) over several validations."""
     problems = [p for r in results for p in r.problems]
-    errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+    errors = len(errors_in(problems))
     return errors, len(problems) - errors

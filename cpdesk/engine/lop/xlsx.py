@@ -13,7 +13,6 @@ import posixpath
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
 from xml.etree import ElementTree
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -82,10 +81,6 @@ class Workbook:
             return raw == "1"
         number = float(raw)
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
-
-    def excel_date(self, serial: float) -> date:
-        base = date(1904, 1, 1) if self.date1904 else date(1899, 12, 30)
-        return base + timedelta(days=int(serial))
 
 
 def _string_item(item: ElementTree.Element) -> str:

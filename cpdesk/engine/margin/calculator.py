@@ -30,7 +30,7 @@ from cpdesk.engine.margin.components import (
 from cpdesk.engine.margin.portfolio import PortfolioMarginDetail, portfolio_margin
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.numbers import round_off, round_up_to_multiple
-from cpdesk.engine.problems import Problem, Severity
+from cpdesk.engine.problems import Problem, ProblemCode, Severity
 from cpdesk.engine.rpf.model import FieldType, RiskParameterFile
 
 DEFAULT_FLOOR_RATE = Decimal("0.025")
@@ -142,6 +142,7 @@ def calculate_margin(
             instrument,
             f"{instrument} has no row in the RPF; it counts only towards MTM and position limit",
             Severity.WARNING,
+            ProblemCode.UNKNOWN_INSTRUMENT,
         )
         for instrument in dict.fromkeys(p.instrument_id for p in positions)
         if not _in_rpf(rpf, instrument)

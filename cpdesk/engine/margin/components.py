@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.numbers import EXACT, round_cents, round_off, round_up_to_multiple
-from cpdesk.engine.problems import InputError, Problem
+from cpdesk.engine.problems import InputError, Problem, ProblemCode
 from cpdesk.engine.rpf.model import BENEFIT_PREFIXES, BetaHedgeInfo, CorporateActionInfo, RiskParameterFile
 
 ZERO = Decimal(0)
@@ -158,6 +158,7 @@ def liquidation_risk_addon(
                     None,
                     "hedge instrument",
                     f"hedging instrument {hedge_instrument} has no FieldType 4 row",
+                    code=ProblemCode.INCOMPLETE,
                 )
             ]
         )

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from cpdesk.engine.margin.kernel import MAX_ABS_TERM_HKD, scenario_pnl, tail_sums
 from cpdesk.engine.numbers import round_off, tail_count
-from cpdesk.engine.problems import InputError, Problem
+from cpdesk.engine.problems import InputError, Problem, ProblemCode
 from cpdesk.engine.rpf.model import RiskParameterFile
 
 IntArray = npt.NDArray[np.int64]
@@ -138,6 +138,7 @@ def run_tails(
                         instrument,
                         f"market value of {instrument} times its largest return exceeds "
                         f"{MAX_ABS_TERM_HKD:,.0f} HKD; cpdesk cannot round that term exactly",
+                        code=ProblemCode.OUT_OF_RANGE,
                     )
                 ]
             )

@@ -12,11 +12,11 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from types import MappingProxyType
 
 from cpdesk.engine.numbers import parse_decimal
-from cpdesk.engine.problems import Parsed, Problem, Severity
+from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
+from cpdesk.engine.sources import Source, read_source, source_name
 
 AMOUNT_DECIMALS = 2
 
@@ -79,16 +79,20 @@ _POSITION_COLUMNS = {
 }
 
 
-def _read_csv(path: str | Path) -> tuple[str, list[list[str]]] | Problem:
+def _read_csv(source: Source, name: str | None) -> tuple[str, list[list[str]]] | Problem:
+    shown = source_name(source, name)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Problem(str(path), None, None, f"cannot read file: {exc}")
-    return str(path), list(csv.reader(io.StringIO(text)))
+        text = read_source(source).decode("utf-8-sig")
+    except OSError as exc:
+        return Problem(shown, None, None, f"cannot read file: {exc}", code=ProblemCode.UNREADABLE)
+    except UnicodeDecodeError as exc:
+        return Problem(shown, None, None, f"not UTF-8 text ({exc.reason})", code=ProblemCode.ENCODING)
+    return shown, list(csv.reader(io.StringIO(text)))
 
 
-def parse_positions(path: str | Path) -> Parsed[tuple[Position, ...]]:
-    read = _read_csv(path)
+def parse_positions(source: Source, name: str | None = None) -> Parsed[tuple[Position, ...]]:
+    """Positions from a CSV file or open binary stream (``name`` for problems)."""
+    read = _read_csv(source, name)
     if isinstance(read, Problem):
         return Parsed((), (read,))
     return parse_position_rows(read[1], read[0])
@@ -99,7 +103,7 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
     problems: list[Problem] = []
     body = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
     if not body:
-        return Parsed((), (Problem(source, None, None, "no header row"),))
+        return Parsed((), (Problem(source, None, None, "no header row", code=ProblemCode.NO_HEADER),))
     header_line, header = body[0]
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
@@ -117,13 +121,24 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
             "market_value": "MarketValue",
         }
         wanted = ", ".join(labels[m] for m in missing)
-        return Parsed((), (Problem(source, header_line, None, f"missing column(s): {wanted}"),))
+        return Parsed(
+            (),
+            (
+                Problem(
+                    source, header_line, None, f"missing column(s): {wanted}", code=ProblemCode.HEADER_FIELDS
+                ),
+            ),
+        )
 
     positions: list[Position] = []
     for line, row in body[1:]:
         cells = {key: (row[index].strip() if index < len(row) else "") for key, index in columns.items()}
         if not cells["instrument"]:
-            problems.append(Problem(source, line, "InstrumentID", "instrument code is empty"))
+            problems.append(
+                Problem(
+                    source, line, "InstrumentID", "instrument code is empty", code=ProblemCode.EMPTY_VALUE
+                )
+            )
             continue
         values: dict[str, Decimal] = {}
         for key, label in (
@@ -138,7 +153,13 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
                 continue
             if key != "quantity" and whole_cents(values[key]) is None:
                 problems.append(
-                    Problem(source, line, label, f"{label} {cells[key]} has more than two decimal places")
+                    Problem(
+                        source,
+                        line,
+                        label,
+                        f"{label} {cells[key]} has more than two decimal places",
+                        code=ProblemCode.PRECISION,
+                    )
                 )
                 del values[key]
         if len(values) < 3:
@@ -154,15 +175,16 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
                     "MarketValue",
                     "market value and quantity have opposite signs",
                     Severity.WARNING,
+                    ProblemCode.CONSISTENCY,
                 )
             )
         positions.append(item)
     return Parsed(tuple(positions), tuple(problems))
 
 
-def parse_flat_groups(path: str | Path) -> Parsed[Mapping[str, str]]:
+def parse_flat_groups(source: Source, name: str | None = None) -> Parsed[Mapping[str, str]]:
     """Read ``InstrumentID,Group``: the flat rate sub-margin group of each Tier N instrument."""
-    read = _read_csv(path)
+    read = _read_csv(source, name)
     if isinstance(read, Problem):
         return Parsed(MappingProxyType({}), (read,))
     source, rows = read
@@ -173,13 +195,22 @@ def parse_flat_groups(path: str | Path) -> Parsed[Mapping[str, str]]:
     if not body or [_normalise(c) for c in body[0][1][:2]] != ["instrumentid", "group"]:
         line = body[0][0] if body else None
         return Parsed(
-            MappingProxyType({}), (Problem(source, line, None, "header must be InstrumentID,Group"),)
+            MappingProxyType({}),
+            (
+                Problem(
+                    source, line, None, "header must be InstrumentID,Group", code=ProblemCode.HEADER_FIELDS
+                ),
+            ),
         )
     for line, row in body[1:]:
         instrument = row[0].strip() if row else ""
         group = row[1].strip() if len(row) > 1 else ""
         if not instrument or not group:
-            problems.append(Problem(source, line, None, "both InstrumentID and Group are needed"))
+            problems.append(
+                Problem(
+                    source, line, None, "both InstrumentID and Group are needed", code=ProblemCode.EMPTY_VALUE
+                )
+            )
             continue
         if instrument in groups:
             problems.append(
@@ -188,6 +219,7 @@ def parse_flat_groups(path: str | Path) -> Parsed[Mapping[str, str]]:
                     line,
                     "InstrumentID",
                     f"{instrument} listed twice (first on line {first_line[instrument]})",
+                    code=ProblemCode.DUPLICATE,
                 )
             )
             continue

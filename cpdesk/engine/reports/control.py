@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from cpdesk.engine.problems import Parsed, Problem, Severity
+from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,41 +37,62 @@ def _date(text: str) -> date | None:
 def parse_control(content: bytes, source: str) -> Parsed[ControlRecord | None]:
     problems: list[Problem] = []
 
-    def problem(record: int | None, field: str | None, code: str, message: str) -> None:
+    def problem(record: int | None, field: str | None, code: ProblemCode, message: str) -> None:
         problems.append(Problem(source, record, field, message, Severity.ERROR, code))
 
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        problem(None, None, "encoding", "control file is not UTF-8 text")
+        problem(None, None, ProblemCode.ENCODING, "control file is not UTF-8 text")
         return Parsed(None, tuple(problems))
     records = [line.strip() for line in text.splitlines() if line.strip()]
     if len(records) != 2:
-        problem(None, None, "control-records", f"control file has {len(records)} records, expected 2")
+        problem(
+            None, None, ProblemCode.CONTROL_RECORDS, f"control file has {len(records)} records, expected 2"
+        )
         return Parsed(None, tuple(problems))
 
     header = [f.strip() for f in records[0].split(",")]
     trailer = [f.strip() for f in records[1].split(",")]
     if len(header) != 5 or header[0] != "00":
-        problem(1, "R1", "control-header", "record 1 must be 00,FileDate,BusinessDate,ReportID,FileSequence")
+        problem(
+            1,
+            "R1",
+            ProblemCode.CONTROL_HEADER,
+            "record 1 must be 00,FileDate,BusinessDate,ReportID,FileSequence",
+        )
     if len(trailer) != 2 or trailer[0] != "09":
-        problem(2, "R1", "control-trailer", "record 2 must be 09,RecordCount")
+        problem(2, "R1", ProblemCode.CONTROL_TRAILER, "record 2 must be 09,RecordCount")
     if problems:
         return Parsed(None, tuple(problems))
 
     file_date, business_date = _date(header[1]), _date(header[2])
     if file_date is None:
-        problem(1, "R2 File Date", "control-date", f"File Date {header[1]!r} is not a YYYYMMDD date")
+        problem(
+            1, "R2 File Date", ProblemCode.CONTROL_DATE, f"File Date {header[1]!r} is not a YYYYMMDD date"
+        )
     if business_date is None:
-        problem(1, "R3 Business Date", "control-date", f"Business Date {header[2]!r} is not a YYYYMMDD date")
+        problem(
+            1,
+            "R3 Business Date",
+            ProblemCode.CONTROL_DATE,
+            f"Business Date {header[2]!r} is not a YYYYMMDD date",
+        )
     if not re.fullmatch(r"[A-Z0-9_]{1,16}", header[3]):
-        problem(1, "R4 Report ID", "control-report-id", f"Report ID {header[3]!r} is not a report id")
+        problem(
+            1, "R4 Report ID", ProblemCode.CONTROL_REPORT_ID, f"Report ID {header[3]!r} is not a report id"
+        )
     if not re.fullmatch(r"\d{8}", header[4]):
         problem(
-            1, "R5 File Sequence Number", "control-sequence", f"File Sequence {header[4]!r} is not 8 digits"
+            1,
+            "R5 File Sequence Number",
+            ProblemCode.CONTROL_SEQUENCE,
+            f"File Sequence {header[4]!r} is not 8 digits",
         )
     if not re.fullmatch(r"\d{15,16}", trailer[1]):
-        problem(2, "R2 Record Count", "control-count", f"Record Count {trailer[1]!r} is not 15 digits")
+        problem(
+            2, "R2 Record Count", ProblemCode.CONTROL_COUNT, f"Record Count {trailer[1]!r} is not 15 digits"
+        )
     if problems or file_date is None or business_date is None:
         return Parsed(None, tuple(problems))
     return Parsed(ControlRecord(file_date, business_date, header[3], header[4], int(trailer[1])))

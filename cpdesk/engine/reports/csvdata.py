@@ -10,7 +10,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from cpdesk.engine.problems import Parsed, Problem, Severity
+from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ def parse_data_file(content: bytes, source: str) -> Parsed[DataFile | None]:
                     None,
                     f"data file is not UTF-8 text ({exc.reason})",
                     Severity.ERROR,
-                    "encoding",
+                    ProblemCode.ENCODING,
                 ),
             ),
         )
@@ -57,7 +57,16 @@ def parse_data_file(content: bytes, source: str) -> Parsed[DataFile | None]:
     if not rows:
         return Parsed(
             None,
-            (Problem(source, None, None, "data file has no header record", Severity.ERROR, "no-header"),),
+            (
+                Problem(
+                    source,
+                    None,
+                    None,
+                    "data file has no header record",
+                    Severity.ERROR,
+                    ProblemCode.NO_HEADER,
+                ),
+            ),
         )
     fields = tuple(cell.strip() for cell in rows[0])
     problems: list[Problem] = []
@@ -72,7 +81,7 @@ def parse_data_file(content: bytes, source: str) -> Parsed[DataFile | None]:
                     None,
                     f"record {number} has {len(values)} fields, the header has {len(fields)}",
                     Severity.ERROR,
-                    "field-count",
+                    ProblemCode.FIELD_COUNT,
                 )
             )
         records.append(DataRecord(number, values))

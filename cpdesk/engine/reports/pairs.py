@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from cpdesk.engine.problems import Problem, Severity
+from cpdesk.engine.problems import Problem, ProblemCode, Severity
 from cpdesk.engine.reports.catalogue import Catalogue, ReportInfo
 from cpdesk.engine.reports.control import ControlRecord, parse_control
 from cpdesk.engine.reports.csvdata import DataFile, parse_data_file
@@ -112,7 +112,7 @@ def header_problems(source: str, found: tuple[str, ...], expected: tuple[str, ..
     problems = []
 
     def add(message: str) -> None:
-        problems.append(Problem(source, 1, None, message, Severity.ERROR, "header-fields"))
+        problems.append(Problem(source, 1, None, message, Severity.ERROR, ProblemCode.HEADER_FIELDS))
 
     for field in expected:
         if field not in found:
@@ -145,14 +145,16 @@ def check_pair(
                 None,
                 f"report id {name.report_id} is not in the catalogue",
                 Severity.WARNING,
-                "unknown-report",
+                ProblemCode.UNKNOWN_REPORT,
             )
         )
     control_source = control_zip.name if control_zip else f"{name.stem}.CNTL.ZIP"
     data_source = data_zip.name if data_zip else f"{name.stem}.CSV.ZIP"
 
     control = None
-    content = _member(control_zip, control_source, name.stem + ".CNTL", "missing-control", limits, problems)
+    content = _member(
+        control_zip, control_source, name.stem + ".CNTL", ProblemCode.MISSING_CONTROL, limits, problems
+    )
     if content is not None:
         parsed = parse_control(content, control_source)
         problems += parsed.problems
@@ -164,11 +166,13 @@ def check_pair(
         # in pieces as it is inflated.
         counter = RecordCounter()
         content = _member(
-            data_zip, data_source, name.stem + ".CSV", "missing-data", limits, problems, counter
+            data_zip, data_source, name.stem + ".CSV", ProblemCode.MISSING_DATA, limits, problems, counter
         )
         records = counter.records if content is not None else None
     else:
-        content = _member(data_zip, data_source, name.stem + ".CSV", "missing-data", limits, problems)
+        content = _member(
+            data_zip, data_source, name.stem + ".CSV", ProblemCode.MISSING_DATA, limits, problems
+        )
         if content is not None:
             parsed_data = parse_data_file(content, data_source)
             problems += parsed_data.problems
@@ -185,7 +189,7 @@ def check_pair(
                     None,
                     f"control file counts {control.record_count} records, data file has {records}",
                     Severity.ERROR,
-                    "record-count",
+                    ProblemCode.RECORD_COUNT,
                 )
             )
         if data is not None:
@@ -197,14 +201,14 @@ def _member(
     archive: ZipFile | None,
     source: str,
     expected: str,
-    missing_code: str,
+    missing_code: ProblemCode,
     limits: ZipLimits,
     problems: list[Problem],
     consume: Callable[[bytes], None] | None = None,
 ) -> bytes | None:
     """The one member of a pair file, or None (with the reason added to ``problems``)."""
     if archive is None:
-        what = "control" if missing_code == "missing-control" else "data"
+        what = "control" if missing_code == ProblemCode.MISSING_CONTROL else "data"
         problems.append(Problem(source, None, None, f"{what} file is missing", Severity.ERROR, missing_code))
         return None
     member = read_single_member(archive.content, source, expected, limits, consume)
@@ -222,7 +226,7 @@ def _against_name(name: ReportFileName, control: ControlRecord, source: str) -> 
                 "R4 Report ID",
                 f"control file is for {control.report_id}, the file name says {name.report_id}",
                 Severity.ERROR,
-                "report-id",
+                ProblemCode.REPORT_ID,
             )
         )
     if control.file_date != name.timestamp.date():
@@ -233,7 +237,7 @@ def _against_name(name: ReportFileName, control: ControlRecord, source: str) -> 
                 "R2 File Date",
                 f"File Date {control.file_date:%Y%m%d} differs from the file name's {name.timestamp:%Y%m%d}",
                 Severity.ERROR,
-                "file-date",
+                ProblemCode.FILE_DATE,
             )
         )
     return problems
@@ -257,7 +261,7 @@ def _data_consistency(
                     "Business Date",
                     f"Business Date {value!r} differs from the control file's {expected}",
                     Severity.ERROR,
-                    "business-date",
+                    ProblemCode.BUSINESS_DATE,
                 )
             )
     return problems

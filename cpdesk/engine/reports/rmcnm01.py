@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from cpdesk.engine.numbers import parse_decimal
-from cpdesk.engine.problems import Parsed, Problem, Severity
+from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
 from cpdesk.engine.reports.csvdata import DataFile
 
 REPORT_ID = "RMCNM01"
@@ -132,7 +132,9 @@ def parse_rmcnm01(data: DataFile, source: str) -> Parsed[tuple[Rmcnm01Row, ...]]
         return Parsed(
             (),
             tuple(
-                Problem(source, 1, name, f"header lacks field {name!r}", Severity.ERROR, "header-fields")
+                Problem(
+                    source, 1, name, f"header lacks field {name!r}", Severity.ERROR, ProblemCode.HEADER_FIELDS
+                )
                 for name in missing
             ),
         )
@@ -154,7 +156,7 @@ def parse_rmcnm01(data: DataFile, source: str) -> Parsed[tuple[Rmcnm01Row, ...]]
                         f"{number} {name}",
                         f"{name}: {exc}",
                         Severity.ERROR,
-                        "bad-value",
+                        ProblemCode.BAD_VALUE,
                     )
                 )
                 break

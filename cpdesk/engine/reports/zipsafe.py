@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - isal is a declared dependency
     _crc32 = zlib.crc32
 from dataclasses import dataclass
 
-from cpdesk.engine.problems import Parsed, Problem, Severity
+from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,25 +68,29 @@ def read_single_member(
     kept: the value is ``b""``), so a ~300 MB RPF01 is checked without holding it in memory.
     """
 
-    def fail(code: str, message: str) -> Parsed[bytes | None]:
+    def fail(code: ProblemCode, message: str) -> Parsed[bytes | None]:
         return Parsed(None, (Problem(source, None, None, message, Severity.ERROR, code),))
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        return fail("not-a-zip", "not a complete zip file (truncated or damaged)")
+        return fail(ProblemCode.NOT_A_ZIP, "not a complete zip file (truncated or damaged)")
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if len(archive.infolist()) != 1 or len(members) != 1:
-            return fail("member-count", f"zip holds {len(archive.infolist())} members, expected exactly one")
+            return fail(
+                ProblemCode.MEMBER_COUNT, f"zip holds {len(archive.infolist())} members, expected exactly one"
+            )
         member = members[0]
         why = unsafe_member_name(member.filename)
         if why is not None:
-            return fail("unsafe-member-name", f"unsafe member name {member.filename!r}: {why}")
+            return fail(ProblemCode.UNSAFE_NAME, f"unsafe member name {member.filename!r}: {why}")
         if member.flag_bits & 0x1:
-            return fail("encrypted", f"member {member.filename!r} is encrypted")
+            return fail(ProblemCode.ENCRYPTED, f"member {member.filename!r} is encrypted")
         if member.file_size > limits.max_member_bytes:
-            return fail("too-large", f"member {member.filename!r} inflates to {member.file_size:,} bytes")
+            return fail(
+                ProblemCode.TOO_LARGE, f"member {member.filename!r} inflates to {member.file_size:,} bytes"
+            )
         problems: list[Problem] = []
         if expected_member is not None and member.filename.upper() != expected_member.upper():
             problems.append(
@@ -96,13 +100,13 @@ def read_single_member(
                     None,
                     f"member is named {member.filename!r}, expected {expected_member!r}",
                     Severity.WARNING,
-                    "member-name",
+                    ProblemCode.MEMBER_NAME,
                 )
             )
         content = _inflate(data, archive, member, limits, consume)
     if isinstance(content, str):
         code, _, message = content.partition(":")
-        return fail(code, message.strip())
+        return fail(ProblemCode(code), message.strip())
     return Parsed(content, tuple(problems))
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from cpdesk.engine.problems import Parsed, Problem, Severity
+from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
 from cpdesk.engine.rpf.model import (
     BenefitType,
     BetaHedgeInfo,
@@ -36,7 +36,7 @@ from cpdesk.engine.rpf.model import (
 from cpdesk.engine.rpf.parser import parse_rpf
 
 CACHE_SUFFIX = ".cpdcache"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: problems keep their code
 _MAGIC = b"CPDRPF\x00\x01"
 _ALIGN = 64
 _HEADER_PROBE_BYTES = 1 << 16
@@ -223,7 +223,7 @@ def _decode(
         },
     )
     problems = tuple(
-        Problem(source, p["line"], p["field"], p["message"], Severity(p["severity"]))
+        Problem(source, p["line"], p["field"], p["message"], Severity(p["severity"]), ProblemCode(p["code"]))
         for p in meta["problems"]
     )
     return Parsed(rpf, problems)

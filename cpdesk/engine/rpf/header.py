@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from cpdesk.engine.numbers import parse_decimal
-from cpdesk.engine.problems import Severity
+from cpdesk.engine.problems import ProblemCode, Severity
 from cpdesk.engine.rpf.model import EXPECTED_SHORTFALL_DISCRETE, HEADER_FIELDS, RpfHeader
 from cpdesk.engine.rpf.text import Lines, ProblemCollector, trim_cells
 
@@ -24,25 +24,32 @@ def parse_header(lines: Lines, column_line: int, problems: ProblemCollector) -> 
         line_no = index + 1
         cells = trim_cells(lines.cells(index))
         if not cells:
-            problems.add(line_no, None, "blank line in the header")
+            problems.add(line_no, None, "blank line in the header", code=ProblemCode.HEADER)
             continue
         name = cells[0]
         if name not in HEADER_FIELDS:
-            problems.add(line_no, name, f"unknown header parameter {name!r}")
+            problems.add(line_no, name, f"unknown header parameter {name!r}", code=ProblemCode.HEADER)
             continue
         if name in values:
-            problems.add(line_no, name, f"{name} given twice (first on line {values[name][1]})")
+            problems.add(
+                line_no,
+                name,
+                f"{name} given twice (first on line {values[name][1]})",
+                code=ProblemCode.HEADER,
+            )
             continue
         if len(cells) < 2 or not cells[1]:
-            problems.add(line_no, name, f"{name} has no value")
+            problems.add(line_no, name, f"{name} has no value", code=ProblemCode.HEADER)
             continue
         if len(cells) > 2:
-            problems.add(line_no, name, f"{name} has {len(cells) - 1} values, expected one")
+            problems.add(
+                line_no, name, f"{name} has {len(cells) - 1} values, expected one", code=ProblemCode.HEADER
+            )
             continue
         values[name] = (cells[1], line_no)
     for name in HEADER_FIELDS:
         if name not in values and not any(p.field == name for p in problems.items):
-            problems.add(None, name, f"header parameter {name} is missing")
+            problems.add(None, name, f"header parameter {name} is missing", code=ProblemCode.HEADER)
 
     reader = _HeaderValues(values, problems)
     header = RpfHeader(
@@ -67,6 +74,7 @@ def parse_header(lines: Lines, column_line: int, problems: ProblemCollector) -> 
             "SVaR_WGT",
             f"HVaR_WGT + SVaR_WGT is {header.hvar_weight + header.svar_weight}, not 1",
             severity=Severity.WARNING,
+            code=ProblemCode.CONSISTENCY,
         )
     return header
 
@@ -81,7 +89,7 @@ class _HeaderValues:
 
     def _fail(self, name: str, message: str) -> None:
         self.ok = False
-        self.problems.add(self.values[name][1], name, message)
+        self.problems.add(self.values[name][1], name, message, code=ProblemCode.HEADER)
 
     def _number(self, name: str) -> Decimal | None:
         if name not in self.values:
@@ -144,13 +152,18 @@ def parse_column_header(lines: Lines, column_line: int, problems: ProblemCollect
     cells = trim_cells(lines.cells(column_line))
     line_no = column_line + 1
     if len(cells) < 2 or cells[1].lower() != "fieldtype":
-        problems.add(line_no, None, "column header must start with 'InstrumentId,FieldType'")
+        problems.add(
+            line_no, None, "column header must start with 'InstrumentId,FieldType'", code=ProblemCode.HEADER
+        )
         return 0
     numbers = cells[2:]
     for position, text in enumerate(numbers, start=1):
         if text != str(position):
             problems.add(
-                line_no, f"column {position + 2}", f"scenario column {position} is labelled {text!r}"
+                line_no,
+                f"column {position + 2}",
+                f"scenario column {position} is labelled {text!r}",
+                code=ProblemCode.HEADER,
             )
             break
     return len(numbers)

@@ -8,24 +8,33 @@ their own module; this one puts them together.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from cpdesk.engine.problems import Parsed, Problem
+from cpdesk.engine.problems import Parsed, Problem, ProblemCode
 from cpdesk.engine.rpf.header import find_column_header, parse_column_header, parse_header
 from cpdesk.engine.rpf.model import FieldType, RiskParameterFile
 from cpdesk.engine.rpf.rows import DataRows
 from cpdesk.engine.rpf.scenarios import build_scenarios
 from cpdesk.engine.rpf.text import Lines, ProblemCollector
+from cpdesk.engine.sources import Source, read_source, source_name
 
 
-def parse_rpf(path: str | Path, *, lenient: bool = False) -> Parsed[RiskParameterFile | None]:
-    """Parse an RPF01 file. The value is ``None`` when any error was found."""
-    path = Path(path)
+def parse_rpf(
+    source: Source, *, lenient: bool = False, name: str | None = None
+) -> Parsed[RiskParameterFile | None]:
+    """Parse an RPF01 from a path or an open binary stream. The value is ``None`` when any error
+    was found; problems name ``name`` (default: the path or the stream's name)."""
+    shown = source_name(source, name)
     try:
-        data = path.read_bytes()
+        data = read_source(source)
     except OSError as exc:
-        return Parsed(None, (Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}"),))
-    return parse_rpf_bytes(data, str(path), lenient=lenient)
+        return Parsed(
+            None,
+            (
+                Problem(
+                    shown, None, None, f"cannot read file: {exc.strerror or exc}", code=ProblemCode.UNREADABLE
+                ),
+            ),
+        )
+    return parse_rpf_bytes(data, shown, lenient=lenient)
 
 
 def parse_rpf_bytes(data: bytes, source: str, *, lenient: bool = False) -> Parsed[RiskParameterFile | None]:
@@ -33,7 +42,9 @@ def parse_rpf_bytes(data: bytes, source: str, *, lenient: bool = False) -> Parse
     lines = Lines.of(data)
     column_line = find_column_header(lines)
     if column_line is None:
-        problems.add(None, None, "no 'InstrumentId,FieldType,1..N' column header line found")
+        problems.add(
+            None, None, "no 'InstrumentId,FieldType,1..N' column header line found", code=ProblemCode.HEADER
+        )
         return Parsed(None, problems.finish())
 
     header = parse_header(lines, column_line, problems)

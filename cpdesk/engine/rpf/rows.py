@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from cpdesk.engine.numbers import parse_decimal
+from cpdesk.engine.problems import ProblemCode
 from cpdesk.engine.rpf.model import (
     BenefitType,
     BetaHedgeInfo,
@@ -41,13 +42,17 @@ class DataRows:
         instrument = raw[:first].strip().strip(b'"').decode("utf-8", errors="replace") if first >= 0 else ""
         field_text = raw[first + 1 : second if second >= 0 else len(raw)].strip().strip(b'"')
         if first < 0 or not instrument:
-            self.problems.add(line_no, "InstrumentId", "row has no InstrumentId")
+            self.problems.add(
+                line_no, "InstrumentId", "row has no InstrumentId", code=ProblemCode.EMPTY_VALUE
+            )
             return
         try:
             field_type = FieldType(int(field_text))
         except ValueError:
             shown = field_text.decode("utf-8", errors="replace")
-            self.problems.add(line_no, "FieldType", f"FieldType {shown!r} is not one of 1-7")
+            self.problems.add(
+                line_no, "FieldType", f"FieldType {shown!r} is not one of 1-7", code=ProblemCode.BAD_VALUE
+            )
             return
         if field_type in scenario_lines:
             scenario_lines[field_type].append(index)
@@ -61,7 +66,9 @@ class DataRows:
             try:
                 out.append(parse_decimal(text))
             except ValueError as exc:
-                self.problems.add(line_no, f"column {position} ({name})", f"{name}: {exc}")
+                self.problems.add(
+                    line_no, f"column {position} ({name})", f"{name}: {exc}", code=ProblemCode.BAD_VALUE
+                )
                 ok = False
         return out if ok else None
 
@@ -72,6 +79,7 @@ class DataRows:
                 f"FieldType {field_type.value}",
                 f"FieldType {field_type.value} row needs {len(names)} value(s) ({', '.join(names)}), "
                 f"found {len(cells)}",
+                code=ProblemCode.FIELD_COUNT,
             )
             return False
         return True
@@ -79,7 +87,9 @@ class DataRows:
     def _unique(self, key: tuple[object, ...], label: str, line_no: int) -> bool:
         first = self._first_line.setdefault(key, line_no)
         if first != line_no:
-            self.problems.add(line_no, None, f"duplicate {label} (first on line {first})")
+            self.problems.add(
+                line_no, None, f"duplicate {label} (first on line {first})", code=ProblemCode.DUPLICATE
+            )
             return False
         return True
 
@@ -101,7 +111,12 @@ class DataRows:
         if field_type is FieldType.INSTRUMENT_DELTA:
             underlying = cells[0]
             if not underlying:
-                self.problems.add(line_no, "column 3 (underlying group)", "underlying group is empty")
+                self.problems.add(
+                    line_no,
+                    "column 3 (underlying group)",
+                    "underlying group is empty",
+                    code=ProblemCode.EMPTY_VALUE,
+                )
                 return
             numbers = self._decimals(cells[1:], names[1:], line_no)
             if numbers is None or not self._unique(
@@ -123,6 +138,7 @@ class DataRows:
                     line_no,
                     "column 3 (benefit entitlement type)",
                     f"benefit entitlement type {code} is not 1 (DSP), 2 (SRI) or 3 (DIV)",
+                    code=ProblemCode.BAD_VALUE,
                 )
                 return
             benefit = BenefitType(int(code))
@@ -155,4 +171,5 @@ class DataRows:
                     self._delta_lines[instrument],
                     "column 3 (underlying group)",
                     f"underlying group {info.underlying_group} of {instrument} has no FieldType 4 row",
+                    code=ProblemCode.INCOMPLETE,
                 )

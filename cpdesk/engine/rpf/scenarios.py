@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from cpdesk.engine.numbers import parse_decimal
-from cpdesk.engine.problems import Severity
+from cpdesk.engine.problems import ProblemCode, Severity
 from cpdesk.engine.rpf.checks import MAX_ABS_RETURN, row_checks
 from cpdesk.engine.rpf.model import FieldType, RpfHeader, ScenarioMatrix
 from cpdesk.engine.rpf.text import PROBLEMS_PER_KIND, Lines, ProblemCollector, trim_cells
@@ -65,6 +65,7 @@ def build_scenarios(
                     "FieldType",
                     f"instrument {instrument} has a FieldType {has} row but no FieldType {lacks} row",
                     kind=f"FieldType {has} row without FieldType {lacks} row",
+                    code=ProblemCode.INCOMPLETE,
                 )
     if problems.has_errors:
         return None
@@ -83,6 +84,7 @@ def build_scenarios(
             None,
             f"a return of {ids[bad]} is beyond ±{MAX_ABS_RETURN:,.0f} and cannot be margined exactly",
             kind="return out of range",
+            code=ProblemCode.OUT_OF_RANGE,
         )
     if problems.has_errors:
         return None
@@ -93,6 +95,7 @@ def build_scenarios(
             f"returns of {ids[coarse]} carry more than 10 decimal places; terms round from binary values",
             kind="more than 10 decimal places",
             severity=Severity.WARNING,
+            code=ProblemCode.PRECISION,
         )
     return ScenarioMatrix(tuple(ids), returns, h_count, s_count, max_abs)
 
@@ -106,6 +109,7 @@ def _unique_rows(block: _Block, field_type: FieldType, problems: ProblemCollecto
                 "InstrumentId",
                 f"duplicate FieldType {field_type.value} row for {instrument} "
                 f"(first on line {block.line_numbers[rows[instrument]]})",
+                code=ProblemCode.DUPLICATE,
             )
             continue
         rows[instrument] = row
@@ -119,7 +123,12 @@ def _check_counts(
     label = _SCENARIO_LABEL[field_type]
     param = f"{label}_Scen_Count"
     if not block.ids:
-        problems.add(None, f"FieldType {field_type.value}", f"no FieldType {field_type.value} ({label}) rows")
+        problems.add(
+            None,
+            f"FieldType {field_type.value}",
+            f"no FieldType {field_type.value} ({label}) rows",
+            code=ProblemCode.INCOMPLETE,
+        )
         return expected
     counts = block.counts
     if lenient:
@@ -133,6 +142,7 @@ def _check_counts(
                 f"FieldType {field_type.value} rows carry {common} scenarios, {param} is {expected}; "
                 f"using the {common} present (lenient)",
                 severity=Severity.WARNING,
+                code=ProblemCode.SCENARIO_COUNT,
             )
         target = min(common, expected)
     else:
@@ -144,6 +154,7 @@ def _check_counts(
             f"FieldType {field_type.value} row for {block.ids[row]} has {counts[row]} scenarios, "
             f"expected {target} ({param} is {expected})",
             kind=f"FieldType {field_type.value} scenario count differs from {param}",
+            code=ProblemCode.SCENARIO_COUNT,
         )
     return target
 
@@ -244,17 +255,30 @@ def careful_block(
                 f"column {width + 3}",
                 f"row has {len(scenario_cells)} scenario values but the column header numbers only {width}",
                 kind="more scenario values than the column header",
+                code=ProblemCode.SCENARIO_COUNT,
             )
             scenario_cells = scenario_cells[:width]
         for position, text in enumerate(scenario_cells):
             column = f"column {position + 3} (scenario {position + 1})"
             if not text:
-                problems.add(line_no, column, "empty scenario value", kind="empty scenario value")
+                problems.add(
+                    line_no,
+                    column,
+                    "empty scenario value",
+                    kind="empty scenario value",
+                    code=ProblemCode.EMPTY_VALUE,
+                )
                 continue
             try:
                 number = float(parse_decimal(text))
             except ValueError as exc:
-                problems.add(line_no, column, f"scenario return {exc}", kind="non-numeric scenario value")
+                problems.add(
+                    line_no,
+                    column,
+                    f"scenario return {exc}",
+                    kind="non-numeric scenario value",
+                    code=ProblemCode.BAD_VALUE,
+                )
                 continue
             values[row, position] = number
     return ids, values, counts

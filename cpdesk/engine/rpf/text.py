@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from cpdesk.engine.problems import Problem, Severity
+from cpdesk.engine.problems import Problem, ProblemCode, Severity
 
 # Repeated problems of one kind (say every row of a truncated file) are listed this many
 # times, then summarised, so a broken 15,000-row file gives a readable report.
@@ -23,6 +23,7 @@ class ProblemCollector:
         self.source = source
         self.items: list[Problem] = []
         self._counts: dict[str, int] = {}
+        self._codes: dict[str, ProblemCode] = {}
 
     def add(
         self,
@@ -30,20 +31,28 @@ class ProblemCollector:
         field: str | None,
         message: str,
         *,
+        code: ProblemCode,
         kind: str | None = None,
         severity: Severity = Severity.ERROR,
     ) -> None:
         key = kind or message
         seen = self._counts.get(key, 0)
         self._counts[key] = seen + 1
+        self._codes.setdefault(key, code)
         if seen < PROBLEMS_PER_KIND:
-            self.items.append(Problem(self.source, line, field, message, severity))
+            self.items.append(Problem(self.source, line, field, message, severity, code))
 
     def finish(self) -> tuple[Problem, ...]:
         for kind, count in self._counts.items():
             if count > PROBLEMS_PER_KIND:
                 self.items.append(
-                    Problem(self.source, None, None, f"... and {count - PROBLEMS_PER_KIND} more like: {kind}")
+                    Problem(
+                        self.source,
+                        None,
+                        None,
+                        f"... and {count - PROBLEMS_PER_KIND} more like: {kind}",
+                        code=self._codes[kind],
+                    )
                 )
         return tuple(self.items)
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import pytest
 
-from cpdesk.engine.lop.validate import CellProblem
+from cpdesk.engine.problems import Problem, ProblemCode
 from tests.support.lop_books import (
     NAME,
     SCHEMA,
@@ -52,7 +52,12 @@ def test_a_valid_report_has_no_problems() -> None:
 def test_file_name_rules(name: str, reason: str) -> None:
     result = check(book([future_row()]), name=name)
     problem = errors(result)[0]
-    assert (problem.file, problem.sheet, problem.cell) == (name, None, None)
+    assert (problem.source, problem.sheet, problem.cell, problem.code) == (
+        name,
+        None,
+        None,
+        ProblemCode.FILE_NAME,
+    )
     assert reason in problem.message
     assert not result.ok
 
@@ -148,7 +153,7 @@ def book_header() -> list[str]:
 )
 def test_cell_rules(change: dict[str, object], cell: str, message: str) -> None:
     problem = only_error(check(book([option_row(), future_row(**_spaced(change))])))
-    assert (problem.file, problem.sheet, problem.cell) == (NAME, "LOP", cell)
+    assert (problem.source, problem.sheet, problem.cell) == (NAME, "LOP", cell)
     assert message in problem.message
 
 
@@ -288,6 +293,14 @@ def test_stock_options_below_1000_contracts_per_class_and_expiry_are_warned_abou
 
 
 def test_a_problem_reads_file_sheet_cell_and_reason() -> None:
-    problem = CellProblem("LOPBI_00CFB_20261120.xlsx", "LOP", "C7", "Beneficial Owner Name is required")
+    problem = Problem(
+        "LOPBI_00CFB_20261120.xlsx",
+        7,
+        "Beneficial Owner Name",
+        "Beneficial Owner Name is required",
+        code=ProblemCode.EMPTY_VALUE,
+        sheet="LOP",
+        cell="C7",
+    )
     assert str(problem) == "LOPBI_00CFB_20261120.xlsx: LOP!C7: Beneficial Owner Name is required"
     assert problem.as_dict()["cell"] == "C7"

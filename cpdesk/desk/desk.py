@@ -1,0 +1,305 @@
+"""The :class:`Desk`: the one service API every front calls (Strata's ``*TradeCalculations``).
+
+A desk holds the configuration, the report catalogue, the LOP schema and one ledger connection per
+thread (a dashboard's worker thread and its UI thread both read the ledger). Its methods take
+plain values, return frozen dataclasses and never print; what they refuse they raise as
+:mod:`cpdesk.connectors.errors`. Fronts render what comes back.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from cpdesk.connectors.errors import ConfigurationError, FacilityError
+from cpdesk.connectors.sftp.client import server_host_key
+from cpdesk.connectors.sftp.hostkeys import KnownHosts
+from cpdesk.connectors.store.keyfiles import KeyPairFiles, new_key_pair, read_public_key
+from cpdesk.connectors.store.ledger import FileRow, Ledger
+from cpdesk.desk.config import CpdeskConfig, load_config, render_template
+from cpdesk.desk.hostkeys import HostKeyCheck
+from cpdesk.desk.keys import KeyStatus, key_status
+from cpdesk.desk.lop import LopUpload, fetch_results, upload_reports
+from cpdesk.desk.lop_reports import (
+    LopRecord,
+    WrittenTemplate,
+    schema_from,
+    validate_sheet,
+    validate_source,
+    write_templates,
+)
+from cpdesk.desk.margin import MarginOutcome, MarginRequest, margin
+from cpdesk.desk.registration import RegistrationPackage, build_registration
+from cpdesk.desk.renewal import RenewalOutcome, renew_key
+from cpdesk.desk.reports import (
+    MstdReport,
+    ReportCheck,
+    ReportView,
+    check_reports,
+    reconcile_mstd,
+    show_report,
+)
+from cpdesk.desk.sessions import Transport, sftp_transport
+from cpdesk.desk.status import RetrievalStatus, SignOnBudget, retrieval_status, sign_on_budget
+from cpdesk.desk.sync import sync_all
+from cpdesk.desk.sync_results import Reporter, SyncReport
+from cpdesk.engine.calendar import HKT, TradingDays
+from cpdesk.engine.keys import PublicKey
+from cpdesk.engine.lop.schema import LopSchema
+from cpdesk.engine.lop.validate import LopValidation
+from cpdesk.engine.reports.catalogue import Catalogue, load_catalogue
+from cpdesk.engine.reports.mstd import MstdInputs, MstdRequirement, mstd_requirement
+from cpdesk.engine.sources import Source
+from cpdesk.engine.status import UploadKind, UploadResult
+
+SIGN_ON_WINDOW_LOOKBACK_SECONDS = 3600  # the budget needs only the last window; an hour is ample
+
+
+class Desk:
+    """Everything the desk does, for any front. ``config`` may be None for what needs none
+    (margin, report checks, key files, LOP templates and validation)."""
+
+    def __init__(
+        self,
+        config: CpdeskConfig | None = None,
+        *,
+        schema: LopSchema | None = None,
+        catalogue: Catalogue | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: Transport = sftp_transport,
+    ) -> None:
+        self._config = config
+        self.schema = schema or schema_from(None)
+        self.catalogue = catalogue or load_catalogue()
+        self.clock = clock
+        self.sleep = sleep
+        self.transport = transport
+        self._local = threading.local()
+        self._ledgers: list[Ledger] = []
+        self._ledgers_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, config_path: Path, *, schema_path: Path | None = None, **options: object) -> Desk:
+        """A desk on ``config_path`` (raises ConfigurationError when it cannot be used)."""
+        return cls(load_config(config_path), schema=schema_from(schema_path), **options)  # type: ignore[arg-type]
+
+    @classmethod
+    def standalone(cls, *, schema_path: Path | None = None, **options: object) -> Desk:
+        """A desk without configuration: margin, reports, key files, LOP templates and validation."""
+        return cls(None, schema=schema_from(schema_path), **options)  # type: ignore[arg-type]
+
+    @classmethod
+    def open_optional(cls, config_path: Path, *, schema_path: Path | None = None, **options: object) -> Desk:
+        """A desk on ``config_path`` when the file exists, else one without configuration."""
+        config = load_config(config_path) if config_path.exists() else None
+        return cls(config, schema=schema_from(schema_path), **options)  # type: ignore[arg-type]
+
+    # -- resources ---------------------------------------------------------------------------------
+
+    @property
+    def config(self) -> CpdeskConfig:
+        if self._config is None:
+            raise ConfigurationError("no configuration: create one with `cpdesk init`")
+        return self._config
+
+    @property
+    def ledger(self) -> Ledger:
+        """This thread's connection to the ledger (SQLite connections stay in their thread)."""
+        ledger: Ledger | None = getattr(self._local, "ledger", None)
+        if ledger is None:
+            ledger = Ledger(self.config.ledger)
+            self._local.ledger = ledger
+            with self._ledgers_lock:
+                self._ledgers.append(ledger)
+        return ledger
+
+    @property
+    def trading_days(self) -> TradingDays:
+        return self._config.trading_days if self._config is not None else TradingDays()
+
+    def today(self) -> date:
+        return self.now().date()
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), HKT)
+
+    def close(self) -> None:
+        with self._ledgers_lock:
+            for ledger in self._ledgers:
+                ledger.close()
+            self._ledgers.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- retrieval ---------------------------------------------------------------------------------
+
+    def sync(self, reporter: Reporter | None = None, dry_run: bool = False) -> SyncReport:
+        """Fetch what is new from every configured facility (one sign-on each)."""
+        return sync_all(
+            self.config,
+            self.ledger,
+            self.catalogue,
+            reporter,
+            dry_run,
+            self.clock,
+            self.sleep,
+            self.transport,
+        )
+
+    def history(self, business_date: date | None = None, facility: str | None = None) -> tuple[FileRow, ...]:
+        """Files in the ledger, oldest first; of one business date and/or facility."""
+        day = business_date.isoformat() if business_date else None
+        return tuple(self.ledger.files(facility, day))
+
+    def retrieval_status(self, business_date: date | None = None) -> RetrievalStatus:
+        """The day's expected reports (default: today, HKT) against what the ledger holds."""
+        day = business_date or self.today()
+        files = self.ledger.files(None, day.isoformat())
+        return retrieval_status(self.config, self.catalogue, day, files, self.ledger.seen(), self.now())
+
+    def sign_on_budget(self, now: datetime | None = None) -> SignOnBudget:
+        moment = now or self.now()
+        attempts = self.ledger.sign_ons(since=moment.timestamp() - SIGN_ON_WINDOW_LOOKBACK_SECONDS)
+        return sign_on_budget(self.config, attempts, moment)
+
+    # -- keys --------------------------------------------------------------------------------------
+
+    def key_status(self, today: date | None = None) -> tuple[KeyStatus, ...]:
+        return key_status(self.config, self.ledger, today or self.today())
+
+    def renew_key(
+        self,
+        account: str,
+        key_dir: Path | None = None,
+        passphrase: bytes | None = None,
+        wait_seconds: float = 60.0,
+    ) -> RenewalOutcome:
+        return renew_key(
+            self.config,
+            account,
+            self.ledger,
+            key_dir,
+            passphrase,
+            self.clock,
+            self.sleep,
+            wait_seconds,
+            self.transport,
+        )
+
+    @staticmethod
+    def new_key_pair(account: str, folder: Path, passphrase: bytes | None = None) -> KeyPairFiles:
+        return new_key_pair(account, folder, passphrase)
+
+    @staticmethod
+    def read_public_key(path: Path) -> PublicKey:
+        return read_public_key(path)
+
+    @staticmethod
+    def register_keys(
+        participant: str, folder: Path, ips: list[str], out: Path | None = None
+    ) -> RegistrationPackage:
+        return build_registration(participant, folder, ips, out)
+
+    # -- LOP reports -------------------------------------------------------------------------------
+
+    def lop_templates(
+        self, kind: str, out: Path, submitter: str | None = None, trade_date: str | None = None
+    ) -> list[WrittenTemplate]:
+        return write_templates(self.schema, kind, out, submitter, trade_date)
+
+    def validate_lop(self, source: Source, name: str | None = None) -> LopValidation:
+        """Validate a saved workbook (a path or an open stream)."""
+        return validate_source(source, self.schema, self.trading_days, self.today(), name)
+
+    def validate_lop_sheet(
+        self, file_name: str, rows: Sequence[Sequence[object]], *, date1904: bool = False
+    ) -> LopValidation:
+        """Validate a live sheet's values (the add-in, before the workbook is saved)."""
+        return validate_sheet(
+            file_name, rows, self.schema, self.trading_days, self.today(), date1904=date1904
+        )
+
+    def upload_lop(
+        self, paths: Iterable[Path], account: str | None = None, wait_seconds: float = 120.0
+    ) -> list[LopUpload]:
+        return upload_reports(
+            self.config,
+            paths,
+            self.ledger,
+            self.schema,
+            account,
+            wait_seconds,
+            self.clock,
+            self.sleep,
+            self.transport,
+        )
+
+    def lop_results(self, fetch: bool = False) -> tuple[LopRecord, ...]:
+        """Every LOP upload that went (or is going) to the facility; ``fetch`` signs on once to
+        collect awaited results first."""
+        if fetch:
+            fetch_results(self.config, self.ledger, None, self.clock, self.sleep, self.transport)
+        rows = self.ledger.uploads(UploadKind.LOP)
+        return tuple(LopRecord.of(row) for row in rows if row.result is not UploadResult.RELEASED)
+
+    # -- reports and margin ------------------------------------------------------------------------
+
+    def check_reports(self, paths: Iterable[Path]) -> ReportCheck:
+        return check_reports(paths, self.catalogue)
+
+    @staticmethod
+    def show_report(path: Path) -> ReportView:
+        return show_report(path)
+
+    @staticmethod
+    def reconcile_mstd(path: Path) -> MstdReport:
+        return reconcile_mstd(path)
+
+    @staticmethod
+    def mstd(inputs: MstdInputs) -> MstdRequirement:
+        """The Northbound MSTD requirement (seed 003): max(daily, monthly), CNY."""
+        return mstd_requirement(inputs)
+
+    @staticmethod
+    def margin(request: MarginRequest) -> MarginOutcome:
+        return margin(request)
+
+    # -- setting up --------------------------------------------------------------------------------
+
+    @staticmethod
+    def write_config(path: Path, participant: str) -> None:
+        """A commented ``cpdesk.toml`` for ``participant``; never over an existing file."""
+        if path.exists():
+            raise ConfigurationError(f"{path} exists; not overwritten")
+        path.write_text(render_template(participant))
+
+    def host_keys(self, facility: str | None = None) -> list[HostKeyCheck]:
+        """What each configured address presents (key exchange only, no sign-on) beside what is
+        pinned for it."""
+        known = KnownHosts(self.config.known_hosts)
+        found = []
+        for item in self.config.facilities:
+            if facility and item.name != facility:
+                continue
+            for address in item.addresses:
+                try:
+                    key = server_host_key(address, item.profile)
+                except (FacilityError, OSError) as exc:
+                    found.append(HostKeyCheck(item.name, address, None, (), str(exc)))
+                    continue
+                found.append(HostKeyCheck(item.name, address, key, tuple(known.pinned(address)), ""))
+        return found
+
+    def pin_host_key(self, check: HostKeyCheck) -> Path:
+        assert check.key is not None
+        KnownHosts(self.config.known_hosts).add(check.address, check.key)
+        return self.config.known_hosts
