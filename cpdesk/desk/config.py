@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from typing import Any
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.connectors.sftp.client import Credentials
 from cpdesk.connectors.sftp.profile import Address, FacilityProfile, ProfileError, TradingDays, load_profile
+from cpdesk.fileio import write_atomically
 
 DEFAULT_NAME = "cpdesk.toml"
 DEFAULT_LATE_AFTER_MINUTES = 30.0
@@ -202,6 +202,4 @@ def replace_account_key(config_path: Path, account: str, new_key: Path, note: st
     updated, count = block.subn(lambda m: f'{m.group(1)}{m.group(2)}key = "{shown}"  # {note}', text, count=1)
     if count != 1:
         raise ConfigurationError(f"{config_path}: no key line for account {account} to update")
-    temporary = config_path.with_name(f".{config_path.name}.{os.getpid()}.tmp")
-    temporary.write_text(updated, "utf-8")
-    os.replace(temporary, config_path)
+    write_atomically(config_path, updated.encode("utf-8"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import paramiko
 from cpdesk.connectors.errors import HostKeyChanged, HostKeyUnknown
 from cpdesk.connectors.sftp.profile import Address
 from cpdesk.engine.keys import md5_fingerprint_of, sha256_fingerprint_of
+from cpdesk.fileio import write_atomically
 
 
 def host_entry(address: Address) -> str:
@@ -61,6 +61,7 @@ class KnownHosts:
         keys = self._load()
         keys.add(host_entry(address), key.get_name(), key)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
-        keys.save(str(temporary))
-        os.replace(temporary, self.path)
+        # HostKeys.save writes only to a path in place; its entries' own lines (hashed names and
+        # markers kept) go through the one atomic writer instead.
+        lines = [entry.to_line() for entry in keys._entries]
+        write_atomically(self.path, "".join(line for line in lines if line).encode())

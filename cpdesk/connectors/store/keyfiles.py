@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,15 +17,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cpdesk.connectors.errors import ConfigurationError, InputRejected
 from cpdesk.engine.keys import KeyFormatError, PublicKey, parse_public_key
+from cpdesk.fileio import write_atomically
 
 RSA_BITS = 2048  # HKEX accepts RSA 2048-bit keys (guide §3.2.1)
 
 
 def _write_new(path: Path, content: bytes, mode: int) -> None:
-    """Create ``path`` with ``mode``; refuse if it exists (O_EXCL: no race, no overwrite)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
+    """Create ``path`` with ``mode`` in one step; refuse if it exists (FileExistsError)."""
+    write_atomically(path, content, overwrite=False, mode=mode)
 
 
 def write_new_rsa_key(path: Path, passphrase: bytes | None = None, comment: str = "") -> str:

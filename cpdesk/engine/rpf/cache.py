@@ -11,6 +11,7 @@ reader never sees half a cache; a folder that cannot be written to simply gets n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,7 +19,7 @@ import struct
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from cpdesk.engine.rpf.model import (
     StructuredProductInfo,
 )
 from cpdesk.engine.rpf.parser import parse_rpf
+from cpdesk.fileio import write_atomically
 
 CACHE_SUFFIX = ".cpdcache"
 CACHE_VERSION = 2  # 2: problems keep their code
@@ -143,15 +145,14 @@ def _write_cache(
     meta = json.dumps(_encode(rpf, problems, key), separators=(",", ":")).encode()
     prefix = _MAGIC + struct.pack("<Q", len(meta)) + meta
     padding = b"\0" * (-len(prefix) % _ALIGN)
-    temporary = target.with_name(f"{target.name}.tmp{os.getpid()}")
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(prefix + padding)
-            rpf.scenarios.returns.astype("<f8", copy=False).tofile(handle)
-            rpf.scenarios.max_abs_return.astype("<f8", copy=False).tofile(handle)
-        os.replace(temporary, target)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(prefix + padding)
+        rpf.scenarios.returns.astype("<f8", copy=False).tofile(handle)
+        rpf.scenarios.max_abs_return.astype("<f8", copy=False).tofile(handle)
+
+    with contextlib.suppress(OSError):  # a folder that cannot be written simply gets no cache
+        write_atomically(target, write)
 
 
 def _read_cache(target: Path, key: dict[str, Any], source: str) -> Parsed[RiskParameterFile | None] | None:
