@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cpdesk.connectors.errors import PermissionDenied
 from cpdesk.connectors.sftp.client import Credentials, SftpSession, open_session
 from cpdesk.connectors.sftp.governor import SignOnGovernor
 from cpdesk.connectors.sftp.hostkeys import KnownHosts
@@ -75,6 +76,6 @@ def test_connect_list_download_upload(session: tuple[SftpSession, Path, str]) ->
 
     assert fs.put(io.BytesIO(b"report"), relative, "LOPBI_00CFB_20210507.xlsx") == 6
     assert (remote / "LOPBI_00CFB_20210507.xlsx").read_bytes() == b"report"
-    with pytest.raises(Exception, match="upload"):  # never overwrites
+    with pytest.raises(PermissionDenied, match="never overwritten"):
         fs.put(io.BytesIO(b"again"), relative, "LOPBI_00CFB_20210507.xlsx")
     assert (remote / "LOPBI_00CFB_20210507.xlsx").read_bytes() == b"report"

@@ -28,6 +28,7 @@ from cpdesk.connectors.errors import (
     ConnectionLost,
     FacilityError,
     FacilityUnreachable,
+    PermissionDenied,
 )
 from cpdesk.connectors.sftp.errors import translated
 from cpdesk.connectors.sftp.governor import SignOnGovernor
@@ -224,11 +225,25 @@ class SftpSession:
                         progress(len(chunk))
         return written
 
+    def _exists(self, folder: str, name: str) -> bool:
+        try:
+            self.sftp.stat(f"/{folder}/{name}")
+        except OSError:
+            return False
+        return True
+
     def put(self, source: BinaryIO, folder: str, name: str) -> int:
         sent = 0
         what = f"upload /{folder}/{name}"
         with translated(what):
-            with self.sftp.open(f"/{folder}/{name}", "wxb") as remote:
+            try:
+                remote = self.sftp.open(f"/{folder}/{name}", "wxb")
+            except OSError as exc:
+                # OpenSSH answers an exclusive create of an existing name with a bare "Failure".
+                if not isinstance(exc, PermissionError | FileNotFoundError) and self._exists(folder, name):
+                    raise PermissionDenied(f"{what}: {name} exists; never overwritten") from exc
+                raise
+            with remote:
                 remote.set_pipelined(True)
                 while chunk := source.read(CHUNK):
                     remote.write(chunk)

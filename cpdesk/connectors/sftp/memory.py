@@ -93,7 +93,11 @@ class MemoryFacility:
             governor.finish(ticket, SignOnOutcome.REFUSED, "unknown account")
             raise AuthenticationFailed(f"{credentials.account}@memory: authentication failed")
         governor.finish(ticket, SignOnOutcome.OK, "memory")
-        return MemoryFs(self, credentials.account)
+        return self.session(credentials.account)
+
+    def session(self, account: str) -> MemoryFs:
+        """A session for ``account`` without the governor (tests of the file system alone)."""
+        return MemoryFs(self, account)
 
     # -- the rules ------------------------------------------------------------------------------
 
