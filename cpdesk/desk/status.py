@@ -103,12 +103,14 @@ def retrieval_status(
     now: datetime,
 ) -> RetrievalStatus:
     """Every report the catalogue expects of each facility on ``business_date`` against the files
-    the ledger holds for that date, and every file the server listed that is not archived."""
+    the ledger holds for that date, and every file the server listed that is not archived
+    (``files`` must then hold every archived file, of any date)."""
     trading = config.trading_days(business_date)
     grace = timedelta(minutes=config.late_after_minutes)
     reports = []
+    on_the_day = [f for f in files if f.business_date == business_date.isoformat()]
     for facility in config.facilities:
-        held = [f for f in files if f.facility == facility.name]
+        held = [f for f in on_the_day if f.facility == facility.name]
         for info in catalogue:
             if info.facility != facility.profile.facility:
                 continue
@@ -161,7 +163,7 @@ def _run_of(name: str) -> str:
 def _unarchived(
     config: CpdeskConfig, files: Sequence[FileRow], seen: Sequence[SeenRow], now: datetime
 ) -> tuple[UnarchivedFile, ...]:
-    archived = {(f.facility, f.folder, f.name) for f in files if f.result is FileResult.VERIFIED}
+    archived = {(f.facility, f.folder, f.name) for f in files}  # verified or failed, it is archived
     retention = {f.name: f.profile.retention_days for f in config.facilities}
     found = []
     for row in seen:

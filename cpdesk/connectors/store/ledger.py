@@ -192,6 +192,9 @@ class Ledger:
                     self._db.close()
                     raise
                 time.sleep(0.01)
+            except BaseException:
+                self._db.close()
+                raise
 
     def _prepare(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
