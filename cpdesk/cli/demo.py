@@ -21,6 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from cpdesk.cli.arguments import add_json_option
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from cpdesk.cli.reporters import PlainReporter, RichReporter, print_summary
 from cpdesk.cli.sync import summary
@@ -62,7 +63,7 @@ key = "keys/{account}"
 def register(commands: Any) -> None:
     demo = commands.add_parser("demo", help="sync a simulated trading day twice, in a temporary folder")
     demo.add_argument("--headless", action="store_true", help="no progress bars or tables")
-    demo.add_argument("--json", action="store_true", help="print a JSON summary")
+    add_json_option(demo, "print a JSON summary")
     demo.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep it")
     demo.add_argument("--rpf-instruments", type=int, default=1000, help="size of the demo RPF01")
     demo.set_defaults(run=run_demo)

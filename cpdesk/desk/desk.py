@@ -164,9 +164,7 @@ class Desk:
         """The day's expected reports (default: today, HKT) against what the ledger holds."""
         day = business_date or self.today()
         files = self.ledger.files()
-        return retrieval_status(
-            self.config, self.catalogue, day, files, self.ledger.seen(), self.now()
-        )
+        return retrieval_status(self.config, self.catalogue, day, files, self.ledger.seen(), self.now())
 
     def sign_on_budget(self, now: datetime | None = None) -> SignOnBudget:
         moment = now or self.now()

@@ -10,6 +10,7 @@ import re
 import zipfile
 from typing import TYPE_CHECKING
 
+from cpdesk.engine.hkex import LOP_REPORT_FOLDER
 from cpdesk.simulator.events import UploadEvent
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def result_text(name: str, size: int, at_text: str, success: bool) -> str:
 
 
 def answer_upload(facility: SimulatedFacility, event: UploadEvent) -> None:
-    if event.folder != "LOPREPORT":
+    if event.folder != LOP_REPORT_FOLDER:
         return
     success = (
         not facility.faults.fail_lop_reports
