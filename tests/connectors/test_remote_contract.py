@@ -9,7 +9,6 @@ user (root in CI), whom file permissions do not stop.
 
 from __future__ import annotations
 
-import getpass
 import io
 import os
 from collections.abc import Callable, Iterator
@@ -19,16 +18,12 @@ from pathlib import Path
 import pytest
 
 from cpdesk.connectors.errors import ConnectionLost, PermissionDenied, RemoteFileNotFound
-from cpdesk.connectors.sftp.client import Credentials, open_session
-from cpdesk.connectors.sftp.governor import SignOnGovernor
-from cpdesk.connectors.sftp.hostkeys import KnownHosts
 from cpdesk.connectors.sftp.memory import MemoryFacility
 from cpdesk.connectors.sftp.profile import parse_profile
 from cpdesk.connectors.sftp.remote import RemoteFs
-from cpdesk.connectors.store.keyfiles import write_new_rsa_key
-from cpdesk.connectors.store.ledger import Ledger
-from cpdesk.simulator.openssh import OpenSshServer, find_sshd, local_profile_text
+from cpdesk.simulator.openssh import local_profile_text
 from tests.support.sites import EVENING, SiteFactory, probe_session
+from tests.support.sshd import require_sshd, sshd_session
 
 # Published in the download folder: a large file (many read requests) and a small one.
 PUBLISHED = {
@@ -83,40 +78,20 @@ def _simulator(make_site: SiteFactory) -> Iterator[Contract]:
 
 
 def _sshd(tmp_path: Path) -> Iterator[Contract]:
-    if find_sshd() is None:
-        if os.environ.get("CPDESK_REQUIRE_SSHD"):
-            pytest.fail("OpenSSH sshd is required here (CPDESK_REQUIRE_SSHD) but not installed")
-        pytest.skip("OpenSSH sshd is not installed on this machine (CI installs openssh-server)")
+    require_sshd()
     root = tmp_path / "remote"
     (root / "COMMON").mkdir(parents=True)
     (root / "LOPREPORT").mkdir()
     for name, content in PUBLISHED.items():
         (root / "COMMON" / name).write_bytes(content)
-    profile = parse_profile(local_profile_text(getpass.getuser(), root), "derivatives for sshd")
-    server = OpenSshServer(tmp_path / "sshd", profile.algorithms)
-    server.authorize(write_new_rsa_key(tmp_path / "client_key"))
-    address = server.start()
     base = str(root).lstrip("/")
 
     def uploaded(name: str) -> bytes | None:
         path = root / "LOPREPORT" / name
         return path.read_bytes() if path.exists() else None
 
-    try:
-        KnownHosts(tmp_path / "known_hosts").add(address, server.host_public_key())
-        with Ledger(tmp_path / "ledger.sqlite") as ledger:
-            fs = open_session(
-                "sshd",
-                profile,
-                [address],
-                Credentials(server.user, tmp_path / "client_key"),
-                KnownHosts(tmp_path / "known_hosts"),
-                SignOnGovernor(ledger, 5, 300),
-            )
-            with fs:
-                yield Contract(fs, f"{base}/COMMON", f"{base}/LOPREPORT", uploaded)
-    finally:
-        server.stop()
+    with sshd_session(tmp_path, root) as fs:
+        yield Contract(fs, f"{base}/COMMON", f"{base}/LOPREPORT", uploaded)
 
 
 @pytest.fixture(params=["memory", "simulator", "sshd"])
