@@ -13,6 +13,7 @@ from rich.table import Table
 
 from cpdesk.cli.arguments import add_config_option, add_json_option
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, fail
+from cpdesk.cli.reporters import say_step
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.desk import Desk
 from cpdesk.engine.hkex import DERIVATIVES_ACCOUNT
@@ -124,7 +125,7 @@ def run_register(args: argparse.Namespace) -> int:
 def run_renew(args: argparse.Namespace) -> int:
     passphrase = _passphrase(args.passphrase_file)
     with Desk.open(args.config) as desk:
-        outcome = desk.renew_key(args.account, args.dir, passphrase, args.wait)
+        outcome = desk.renew_key(args.account, args.dir, passphrase, args.wait, steps=say_step)
     print(outcome.message, file=sys.stdout if outcome.success else sys.stderr)
     return EXIT_OK if outcome.success else EXIT_BAD_INPUT
 

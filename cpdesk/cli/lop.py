@@ -13,6 +13,7 @@ from rich.table import Table
 
 from cpdesk.cli.arguments import add_config_option, add_json_option
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, fail
+from cpdesk.cli.reporters import say_step
 from cpdesk.connectors.errors import SignOnBudgetExhausted
 from cpdesk.desk import Desk, LopUpload
 from cpdesk.engine.lop.validate import summarise
@@ -107,7 +108,8 @@ def _upload_exit(outcomes: list[LopUpload]) -> int:
 def run_upload(args: argparse.Namespace) -> int:
     with Desk.open(args.config, schema_path=args.schema) as desk:
         try:
-            outcomes = desk.upload_lop(args.files, args.account, args.wait)
+            steps = (lambda text: None) if args.json else say_step
+            outcomes = desk.upload_lop(args.files, args.account, args.wait, steps)
         except SignOnBudgetExhausted as exc:
             raise SignOnBudgetExhausted(f"{exc}; nothing sent", exc.next_slot_at) from None
     if args.json:

@@ -15,6 +15,11 @@ from cpdesk.engine.status import FileResult
 RETENTION_WARN_DAYS = 3
 
 
+def say_step(text: str) -> None:
+    """A step of a job that signs on and waits (renewal, LOP upload), on stderr."""
+    print(f"  {text}", file=sys.stderr)
+
+
 class PlainReporter:
     """One line per event, for logs and cron."""
 

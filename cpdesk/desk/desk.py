@@ -42,6 +42,7 @@ from cpdesk.desk.reports import (
     reconcile_mstd,
     show_report,
 )
+from cpdesk.desk.results import Steps, quiet
 from cpdesk.desk.sessions import Transport, sftp_transport
 from cpdesk.desk.status import RetrievalStatus, SignOnBudget, retrieval_status, sign_on_budget
 from cpdesk.desk.sync import sync_all
@@ -83,20 +84,32 @@ class Desk:
         self._ledgers_lock = threading.Lock()
 
     @classmethod
-    def open(cls, config_path: Path, *, schema_path: Path | None = None, **options: object) -> Desk:
+    def open(
+        cls,
+        config_path: Path,
+        *,
+        schema_path: Path | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: Transport = sftp_transport,
+    ) -> Desk:
         """A desk on ``config_path`` (raises ConfigurationError when it cannot be used)."""
-        return cls(load_config(config_path), schema=schema_from(schema_path), **options)  # type: ignore[arg-type]
+        config = load_config(config_path)
+        return cls(config, schema=schema_from(schema_path), clock=clock, sleep=sleep, transport=transport)
 
     @classmethod
-    def standalone(cls, *, schema_path: Path | None = None, **options: object) -> Desk:
+    def standalone(cls, *, schema_path: Path | None = None, clock: Callable[[], float] = time.time) -> Desk:
         """A desk without configuration: margin, reports, key files, LOP templates and validation."""
-        return cls(None, schema=schema_from(schema_path), **options)  # type: ignore[arg-type]
+        return cls(None, schema=schema_from(schema_path), clock=clock)
 
     @classmethod
-    def open_optional(cls, config_path: Path, *, schema_path: Path | None = None, **options: object) -> Desk:
-        """A desk on ``config_path`` when the file exists, else one without configuration."""
+    def open_optional(
+        cls, config_path: Path, *, schema_path: Path | None = None, clock: Callable[[], float] = time.time
+    ) -> Desk:
+        """A desk on ``config_path`` when the file exists, else one without configuration (LOP
+        validation then knows no exchange holidays)."""
         config = load_config(config_path) if config_path.exists() else None
-        return cls(config, schema=schema_from(schema_path), **options)  # type: ignore[arg-type]
+        return cls(config, schema=schema_from(schema_path), clock=clock)
 
     # -- resources ---------------------------------------------------------------------------------
 
@@ -182,7 +195,10 @@ class Desk:
         key_dir: Path | None = None,
         passphrase: bytes | None = None,
         wait_seconds: float = 60.0,
+        steps: Steps = quiet,
     ) -> RenewalOutcome:
+        """Renew ``account``'s key (upload control, sign-on, new pair, upload, result, config);
+        ``steps`` hears each step."""
         return renew_key(
             self.config,
             account,
@@ -193,6 +209,7 @@ class Desk:
             self.sleep,
             wait_seconds,
             self.transport,
+            steps,
         )
 
     @staticmethod
@@ -229,8 +246,14 @@ class Desk:
         )
 
     def upload_lop(
-        self, paths: Iterable[Path], account: str | None = None, wait_seconds: float = 120.0
+        self,
+        paths: Iterable[Path],
+        account: str | None = None,
+        wait_seconds: float = 120.0,
+        steps: Steps = quiet,
     ) -> list[LopUpload]:
+        """Validate, claim, upload (one sign-on) and await each report's result; ``steps`` hears
+        each step."""
         return upload_reports(
             self.config,
             paths,
@@ -241,6 +264,7 @@ class Desk:
             self.clock,
             self.sleep,
             self.transport,
+            steps,
         )
 
     def lop_results(self, fetch: bool = False) -> tuple[LopRecord, ...]:

@@ -22,7 +22,7 @@ from cpdesk.connectors.sftp.client import Credentials
 from cpdesk.connectors.sftp.remote import RemoteFs
 from cpdesk.connectors.store.ledger import Ledger, UploadRow
 from cpdesk.desk.config import CpdeskConfig, FacilityConfig
-from cpdesk.desk.results import ResultFile, new_result_files, poll_result_files
+from cpdesk.desk.results import ResultFile, Steps, new_result_files, poll_result_files, quiet
 from cpdesk.desk.sessions import Transport, account_for, sftp_transport, sign_on
 from cpdesk.engine.calendar import HKT
 from cpdesk.engine.hkex import LOP_REPORT_FOLDER, LOP_RESULT_FOLDER
@@ -71,6 +71,7 @@ class _Uplink:
     clock: Callable[[], float]
     sleep: Callable[[float], None]
     transport: Transport
+    steps: Steps
 
     def sign_on(self, facility: FacilityConfig, credentials: Credentials) -> RemoteFs:
         return sign_on(
@@ -94,6 +95,7 @@ def upload_reports(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
     transport: Transport = sftp_transport,
+    steps: Steps = quiet,
 ) -> list[LopUpload]:
     """Validate and upload each report; one outcome per path, in order."""
     facility, credentials = account_for(config, LOP_REPORT_FOLDER, account)
@@ -113,7 +115,7 @@ def upload_reports(
             claimed.append((index, prepared))
             outcomes.append(LopUpload(path, LopOutcome.PENDING, "", prepared.validation))
     if claimed:
-        uplink = _Uplink(config, ledger, clock, sleep, transport)
+        uplink = _Uplink(config, ledger, clock, sleep, transport, steps)
         sent = _send(uplink, facility, credentials, [c for _, c in claimed], wait_seconds)
         for index, item in claimed:
             outcomes[index] = sent[item.upload_id]
@@ -195,6 +197,7 @@ def _send(
     except FacilityError as exc:
         release(claimed, f"not sent: {exc}")
         raise
+    uplink.steps(f"signed on to {facility.name} as {credentials.account}")
     outcomes: dict[int, LopUpload] = {}
     sent: list[_Claimed] = []
     waiting_note = f"no result file in /{LOP_RESULT_FOLDER} within {wait_seconds:.0f} s"
@@ -236,8 +239,11 @@ def _send(
                 )
                 break
             ledger.finish_upload(item.upload_id, UploadResult.SENT)
+            uplink.steps(f"uploaded /{LOP_REPORT_FOLDER}/{item.path.name} ({len(item.content):,} bytes)")
             sent.append(item)
         try:
+            if sent:
+                uplink.steps(f"waiting up to {wait_seconds:.0f} s for /{LOP_RESULT_FOLDER}")
             answered = _await_results(uplink, session, facility.name, before, sent, wait_seconds)
         except FacilityError as exc:
             answered, waiting_note = {}, f"the connection failed while waiting for the result ({exc})"
@@ -337,7 +343,7 @@ def fetch_results(
     uploads = ledger.uploads(UploadKind.LOP)
     if not any(r.facility == facility.name and r.result is UploadResult.SENT for r in uploads):
         return []
-    session = _Uplink(config, ledger, clock, sleep, transport).sign_on(facility, credentials)
+    session = _Uplink(config, ledger, clock, sleep, transport, quiet).sign_on(facility, credentials)
     try:
         files = new_result_files(session, LOP_RESULT_FOLDER, RESULT_NAME, _known_result_files(ledger))
         return record_results(ledger, facility.name, files)

@@ -20,7 +20,7 @@ from cpdesk.connectors.sftp.remote import RemoteFs
 from cpdesk.connectors.store.keyfiles import new_key_pair, public_key_of_private
 from cpdesk.connectors.store.ledger import Ledger
 from cpdesk.desk.config import CpdeskConfig, FacilityConfig, replace_account_key
-from cpdesk.desk.results import ResultFile, poll_result_files
+from cpdesk.desk.results import ResultFile, Steps, poll_result_files, quiet
 from cpdesk.desk.sessions import Transport, account_for, sftp_transport, sign_on
 from cpdesk.desk.uploads import UploadGovernor
 from cpdesk.engine.calendar import HKT
@@ -52,6 +52,7 @@ def renew_key(
     sleep: Callable[[float], None] = time.sleep,
     wait_seconds: float = 60.0,
     transport: Transport = sftp_transport,
+    steps: Steps = quiet,
 ) -> RenewalOutcome:
     """Renew ``account``'s key. The upload control is checked first, then the sign-on (hours,
     governor); only then is the new pair generated, so a refused attempt leaves no key behind."""
@@ -69,6 +70,7 @@ def renew_key(
     except FacilityError as exc:
         uploads.finish(upload_id, UploadResult.RELEASED, f"not sent: {exc}")
         raise
+    steps(f"signed on to {facility.name} as {account}")
     stamp = datetime.fromtimestamp(clock(), HKT)
     folder = (key_dir or config.path.parent / "keys") / f"{account}-{stamp:%Y%m%d-%H%M%S}"
     with session:
@@ -77,6 +79,7 @@ def renew_key(
         except (ConfigurationError, OSError):
             uploads.finish(upload_id, UploadResult.RELEASED, "key pair not created")
             raise
+        steps(f"new key pair in {folder}: {pair.key.md5_fingerprint}")
         before = {e.name for e in session.list(KEY_FOLDER)}
         content = pair.public.read_bytes()
         try:
@@ -85,6 +88,7 @@ def renew_key(
             uploads.finish(upload_id, UploadResult.REFUSED, str(exc))
             return _failed(ledger, facility, account, clock, f"upload refused by the facility: {exc}")
         uploads.finish(upload_id, UploadResult.SENT)
+        steps(f"uploaded /{KEY_FOLDER}/{account}.pub; waiting up to {wait_seconds:.0f} s for the result")
         result = _await_result(session, before, clock, sleep, wait_seconds)
     if result is None:
         uploads.finish(upload_id, UploadResult.SENT, f"no result file within {wait_seconds:.0f} s")

@@ -15,6 +15,13 @@ from dataclasses import dataclass
 
 from cpdesk.connectors.sftp.remote import RemoteFs
 
+Steps = Callable[[str], None]
+"""Hears each step of a job that signs on and waits ("signed on as CXYZ001", "waiting for ...")."""
+
+
+def quiet(text: str) -> None:
+    """A :data:`Steps` that says nothing."""
+
 
 @dataclass(frozen=True, slots=True)
 class ResultFile:
