@@ -60,12 +60,13 @@ def margin(request: MarginRequest) -> MarginOutcome:
         rpf = load_rpf(Path(request.rpf), lenient=request.lenient, use_cache=request.use_cache)
     else:
         rpf = parse_rpf(request.rpf, lenient=request.lenient)
-    positions = parse_positions(request.positions)
-    problems += list(rpf.problems) + list(positions.problems)
-    if rpf.value is None or positions.errors:
+    inputs = rpf.combined_with(parse_positions(request.positions))
+    problems += inputs.problems
+    loaded, positions = inputs.value
+    if loaded is None or inputs.errors:
         return MarginOutcome(None, tuple(problems))
     try:
-        result = calculate_margin(rpf.value, positions.value, parameters)
+        result = calculate_margin(loaded, positions, parameters)
     except InputError as exc:
         return MarginOutcome(None, (*problems, *exc.problems))
     return MarginOutcome(result, (*problems, *result.warnings))

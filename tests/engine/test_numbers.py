@@ -64,3 +64,15 @@ def test_parse_decimal_rejects(text: str) -> None:
 
 def test_parse_decimal_accepts_thousands_separators() -> None:
     assert parse_decimal(" -62,000,000 ") == Decimal(-62_000_000)
+
+
+def test_combined_parses_keep_both_values_and_every_problem_in_order() -> None:
+    from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
+
+    first = Parsed(1, (Problem("a.csv", 2, None, "odd", Severity.WARNING, ProblemCode.PRECISION),))
+    second = Parsed("x", (Problem("b.csv", 3, "Qty", "bad", code=ProblemCode.BAD_VALUE),))
+    both = first.combined_with(second)
+    assert both.value == (1, "x")
+    assert [str(p) for p in both.problems] == ["a.csv:2: odd (warning)", "b.csv:3: [Qty] bad"]
+    assert [p.code for p in both.errors] == [ProblemCode.BAD_VALUE]
+    assert not both.ok
