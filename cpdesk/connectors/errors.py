@@ -17,7 +17,9 @@ in one place, :func:`cpdesk.connectors.sftp.errors.translated`)::
     ├── UploadLimitReached             a key upload now would break the upload control; not attempted
     ├── PermissionDenied               the facility refused an operation on a folder
     ├── RemoteFileNotFound             no such file or folder on the facility
+    ├── RemoteFailure                  the server answered "Failure" on a live connection
     ├── ConnectionLost                 the connection dropped (or stalled) mid-operation
+    ├── LocalStoreError                cpdesk cannot write here (disk full, read-only, a path too long)
     └── SyncInProgress                 another cpdesk process holds the facility's sync lock
 
 The command line maps each to one exit code (``cpdesk.cli.exit_codes.exit_code_for``).
@@ -78,8 +80,17 @@ class RemoteFileNotFound(FacilityError):
     """No such file or folder on the facility."""
 
 
+class RemoteFailure(FacilityError):
+    """The server could not do what was asked and said only "Failure" (SFTP's generic status) while
+    the connection stays up: a problem with that one file or folder, not with the connection."""
+
+
 class ConnectionLost(FacilityError):
-    """The connection dropped during a transfer."""
+    """The connection dropped, or stalled past the idle timeout, during an operation."""
+
+
+class LocalStoreError(FacilityError):
+    """A file could not be written on this machine (disk full, no permission, name too long)."""
 
 
 class SyncInProgress(FacilityError):

@@ -31,6 +31,7 @@ class ProblemCode(StrEnum):
     TOO_LARGE = "too-large"  # over a size cpdesk will read
     ENCRYPTED = "encrypted"  # a zip member cpdesk cannot read without a password
     ENCODING = "encoding"  # text that is not in the expected encoding
+    MALFORMED = "malformed"  # not well-formed CSV, XML or TOML
     COMPRESSION_RATIO = "compression-ratio"  # a zip member that inflates suspiciously far
     NOT_A_ZIP = "not-a-zip"
     DAMAGED = "damaged"  # truncated or corrupt (bad CRC)

@@ -56,6 +56,7 @@ class OpenSshServer:
     folder: Path
     algorithms: Algorithms
     sha1_host_key_only: bool = False
+    accepted_client_signatures: str = "rsa-sha2-512,rsa-sha2-256,ssh-rsa"  # PubkeyAcceptedAlgorithms
     process: subprocess.Popen[bytes] | None = None
     address: Address | None = None
 
@@ -109,7 +110,7 @@ class OpenSshServer:
                     f"Ciphers {','.join(_supported('cipher', self.algorithms.ciphers))}",
                     f"MACs {','.join(_supported('mac', self.algorithms.macs))}",
                     f"HostKeyAlgorithms {host_keys}",
-                    "PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256,ssh-rsa",
+                    f"PubkeyAcceptedAlgorithms {self.accepted_client_signatures}",
                     "LogLevel ERROR",
                 ]
             )

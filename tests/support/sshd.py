@@ -32,13 +32,21 @@ def require_sshd() -> None:
 
 @contextmanager
 def sshd_session(
-    folder: Path, remote_root: Path | None = None, sha1_host_key_only: bool = False
+    folder: Path,
+    remote_root: Path | None = None,
+    sha1_host_key_only: bool = False,
+    accepted_client_signatures: str = "rsa-sha2-512,rsa-sha2-256,ssh-rsa",
 ) -> Iterator[SftpSession]:
     """sshd running as this user in ``folder``, and one cpdesk sign-on to it (the profile's folders
     under ``remote_root`` when given)."""
     require_sshd()
     profile = parse_profile(local_profile_text(getpass.getuser(), remote_root), "derivatives for sshd")
-    server = OpenSshServer(folder / "sshd", profile.algorithms, sha1_host_key_only=sha1_host_key_only)
+    server = OpenSshServer(
+        folder / "sshd",
+        profile.algorithms,
+        sha1_host_key_only=sha1_host_key_only,
+        accepted_client_signatures=accepted_client_signatures,
+    )
     server.authorize(write_new_rsa_key(folder / "client_key"))
     address = server.start()
     try:

@@ -1,44 +1,43 @@
-"""The SFTP client (paramiko 4), held to a facility profile.
+"""Signing on to a facility with paramiko 4, held to its profile (the session is in ``session``).
 
 - Only the profile's algorithms are offered (intersected with what paramiko speaks). paramiko 4
   is pinned because it still verifies SHA-1 ``ssh-rsa`` signatures, which the HKEX guide lists and
   paramiko 5 dropped; ``rsa-sha2-512/256`` are preferred when a server offers them.
+- The account's RSA key signs with each of the profile's ``client_signatures`` in turn within the
+  one sign-on, so a server taking only SHA-1 ``ssh-rsa`` client signatures is signed on too.
 - The host key must match the pinned one before any authentication is attempted.
 - Each sign-on is reserved with the governor first and recorded whatever its outcome; a refused
-  key gives one :class:`AuthenticationFailed` and no retry.
+  key gives one :class:`AuthenticationFailed` and no new connection.
 - Within a site, addresses are tried in turn; the site itself comes from the configuration.
-- Downloads use pipelined reads of ``read_size`` bytes; uploads go straight to the final name
-  and never overwrite.
+- Connecting, key exchange and authentication each wait at most the profile's connect timeout; an
+  established session sends keepalives and cuts any wait past the idle timeout.
 """
 
 from __future__ import annotations
 
 import socket
-import stat as stat_mode
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import paramiko
 
 from cpdesk.connectors.errors import (
     AuthenticationFailed,
     ConfigurationError,
-    ConnectionLost,
     FacilityError,
     FacilityUnreachable,
-    PermissionDenied,
 )
 from cpdesk.connectors.sftp.errors import translated
 from cpdesk.connectors.sftp.governor import SignOnGovernor
 from cpdesk.connectors.sftp.hostkeys import KnownHosts
-from cpdesk.connectors.sftp.profile import Address, Algorithms, FacilityProfile
-from cpdesk.connectors.sftp.remote import Progress, RemoteEntry, Sink
+from cpdesk.connectors.sftp.profile import Address, Algorithms, FacilityProfile, FolderRule
+from cpdesk.connectors.sftp.session import SftpSession
+
+__all__ = ["Credentials", "SftpSession", "open_session", "open_transport", "server_host_key"]
 
 WINDOW_BYTES = 1 << 30
-CONCURRENT_READS = 64
-CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +106,9 @@ def open_transport(
     raise FacilityUnreachable("no address answered: " + "; ".join(reasons))
 
 
-def server_host_key(address: Address, profile: FacilityProfile, timeout: float = 20) -> paramiko.PKey:
+def server_host_key(address: Address, profile: FacilityProfile) -> paramiko.PKey:
     """The host key a server presents (key exchange only; no sign-on)."""
-    transport, _ = open_transport([address], profile, None, timeout)
+    transport, _ = open_transport([address], profile, None, profile.connect_timeout_seconds)
     try:
         return transport.get_remote_server_key()
     finally:
@@ -124,22 +123,27 @@ def open_session(
     known_hosts: KnownHosts,
     governor: SignOnGovernor,
     max_wait_seconds: float = 0.0,
-    timeout: float = 20.0,
+    participant: str | None = None,
 ) -> SftpSession:
-    """One sign-on: reserve it, connect, check the host key, authenticate once."""
+    """One sign-on: reserve it, connect, check the host key, authenticate (each of the profile's
+    client signature algorithms in turn, on the one connection). ``participant`` (default: as the
+    profile derives it from the account) resolves the folders whose rules uploads follow."""
     problem = profile.check_account(credentials.account)
     if problem:
         raise ConfigurationError(problem)
     key = credentials.load_key()
     ticket = governor.reserve(facility, credentials.account, max_wait_seconds)
+    timeout = profile.connect_timeout_seconds
     try:
         transport, address = open_transport(addresses, profile, known_hosts, timeout)
     except FacilityError as exc:
         governor.finish(ticket, "released", str(exc))  # never reached authentication
         raise
+    transport.auth_timeout = timeout
     try:
-        with translated(f"{credentials.account}@{address}"):
-            transport.auth_publickey(credentials.account, key)
+        _authenticate(
+            transport, credentials.account, key, profile.algorithms, f"{credentials.account}@{address}"
+        )
     except AuthenticationFailed as exc:
         governor.finish(ticket, "refused", str(exc))
         transport.close()
@@ -149,109 +153,67 @@ def open_session(
         transport.close()
         raise
     governor.finish(ticket, "ok", str(address))
-    with translated(str(address)):
-        sftp = paramiko.SFTPClient.from_transport(
-            transport, window_size=WINDOW_BYTES, max_packet_size=profile.max_packet
-        )
-    assert sftp is not None
-    return SftpSession(transport, sftp, address, credentials.account, profile.read_size)
+    transport.set_keepalive(profile.keepalive_seconds)
+    try:
+        with translated(str(address)):
+            sftp = paramiko.SFTPClient.from_transport(
+                transport, window_size=WINDOW_BYTES, max_packet_size=profile.max_packet
+            )
+            assert sftp is not None
+            sftp.get_channel().settimeout(profile.idle_timeout_seconds)
+    except FacilityError:
+        transport.close()
+        raise
+    owner = participant or profile.participant_of(credentials.account)
+
+    def rules(folder: str) -> FolderRule | None:
+        return profile.rule_for(folder, owner, credentials.account)
+
+    return SftpSession(transport, sftp, address, credentials.account, profile.read_size, rules)
 
 
-class SftpSession:
-    """A signed-on connection: the :class:`~cpdesk.connectors.sftp.remote.RemoteFs` over paramiko."""
+EXT_INFO_WAIT_SECONDS = 2.0
 
-    def __init__(
-        self,
-        transport: paramiko.Transport,
-        sftp: paramiko.SFTPClient,
-        address: Address,
-        account: str,
-        read_size: int,
-    ) -> None:
-        self.transport = transport
-        self.sftp = sftp
-        self.address = address
-        self.account = account
-        self.read_size = read_size
 
-    def __enter__(self) -> SftpSession:
-        return self
+def _server_signature_algorithms(transport: paramiko.Transport) -> set[str] | None:
+    """The server's ``server-sig-algs`` (RFC 8308) when it sends them, else None. A server that
+    announced ext-info sends them right after the key exchange: wait for them briefly."""
+    announced = getattr(transport, "_remote_ext_info", None) == "ext-info-s"
+    deadline = time.monotonic() + (EXT_INFO_WAIT_SECONDS if announced else 0.0)
+    while True:
+        raw = transport.server_extensions.get("server-sig-algs")
+        if raw is not None:
+            text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
+            return set(text.split(","))
+        if time.monotonic() >= deadline or not transport.is_active():
+            return None
+        time.sleep(0.01)
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
-    def close(self) -> None:
-        self.sftp.close()
-        self.transport.close()
-
-    @staticmethod
-    def _entry(folder: str, attrs: paramiko.SFTPAttributes) -> RemoteEntry:
-        mode = attrs.st_mode or 0
-        return RemoteEntry(
-            folder,
-            attrs.filename,
-            int(attrs.st_size or 0),
-            float(attrs.st_mtime or 0),
-            stat_mode.S_ISDIR(mode),
-        )
-
-    def list(self, folder: str) -> list[RemoteEntry]:
-        with translated(f"list /{folder}"):
-            return [self._entry(folder, attrs) for attrs in self.sftp.listdir_attr(f"/{folder}")]
-
-    def stat(self, folder: str, name: str) -> RemoteEntry:
-        with translated(f"stat /{folder}/{name}"):
-            attrs = self.sftp.stat(f"/{folder}/{name}")
-        attrs.filename = name
-        return self._entry(folder, attrs)
-
-    def get(
-        self, folder: str, name: str, sink: Sink, offset: int = 0, progress: Progress | None = None
-    ) -> int:
-        written = 0
-        with translated(f"download /{folder}/{name}"):
-            size = int(self.sftp.stat(f"/{folder}/{name}").st_size or 0)
-            with self.sftp.open(f"/{folder}/{name}", "rb") as remote:
-                remote.MAX_REQUEST_SIZE = self.read_size
-                if offset:
-                    remote.seek(offset)
-                remote.prefetch(size, max_concurrent_requests=CONCURRENT_READS)
-                while chunk := remote.read(
-                    self.read_size
-                ):  # one request at a time: a drop keeps what arrived
-                    sink.write(chunk)
-                    written += len(chunk)
-                    if progress is not None:
-                        progress(len(chunk))
-        return written
-
-    def _exists(self, folder: str, name: str) -> bool:
+def _authenticate(
+    transport: paramiko.Transport, username: str, key: paramiko.PKey, algorithms: Algorithms, where: str
+) -> None:
+    """Sign with each client signature algorithm in turn until the server accepts one (an RSA key);
+    other keys sign as their type does. Raises AuthenticationFailed with every refusal."""
+    refusals = []
+    candidates = algorithms.client_signatures if key.get_name() == "ssh-rsa" else (key.get_name(),)
+    accepted = _server_signature_algorithms(transport)
+    if accepted is not None:
+        # paramiko gives up the whole connection when the server lists none of ours: ask only for
+        # what the server says it accepts (it may still refuse: then the next is tried).
+        candidates = tuple(a for a in candidates if a in accepted) or candidates[-1:]
+    for algorithm in candidates:
+        if not transport.is_active():
+            break
+        transport.disabled_algorithms = {
+            "pubkeys": [a for a in transport._preferred_pubkeys if a != algorithm],
+        }
         try:
-            self.sftp.stat(f"/{folder}/{name}")
-        except OSError:
-            return False
-        return True
-
-    def put(self, source: BinaryIO, folder: str, name: str) -> int:
-        sent = 0
-        what = f"upload /{folder}/{name}"
-        with translated(what):
-            try:
-                remote = self.sftp.open(f"/{folder}/{name}", "wxb")
-            except OSError as exc:
-                # OpenSSH answers an exclusive create of an existing name with a bare "Failure".
-                if not isinstance(exc, PermissionError | FileNotFoundError) and self._exists(folder, name):
-                    raise PermissionDenied(f"{what}: {name} exists; never overwritten") from exc
-                raise
-            with remote:
-                remote.set_pipelined(True)
-                while chunk := source.read(CHUNK):
-                    remote.write(chunk)
-                    sent += len(chunk)
-                # paramiko's close() swallows errors and flushes its buffer only after waiting for the
-                # pipelined writes: flushing first makes close() wait for every write's status and
-                # raise the first failure, instead of a dropped upload looking sent.
-                remote.flush()
-            if not self.transport.is_active():
-                raise ConnectionLost(f"{what}: connection lost before the server confirmed the file")
-        return sent
+            with translated(where):
+                transport.auth_publickey(username, key)
+            return
+        except AuthenticationFailed as exc:
+            refusals.append(f"{algorithm}: {exc.__cause__ or exc}")
+    raise AuthenticationFailed(
+        f"{where}: authentication failed ({'; '.join(refusals) or 'connection closed'})"
+    )

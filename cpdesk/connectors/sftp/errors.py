@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import paramiko
@@ -14,13 +14,18 @@ from cpdesk.connectors.errors import (
     FacilityError,
     HostKeyChanged,
     PermissionDenied,
+    RemoteFailure,
     RemoteFileNotFound,
 )
 
 
 @contextmanager
-def translated(what: str) -> Iterator[None]:
-    """Re-raise paramiko, SFTP and socket errors raised inside as :mod:`cpdesk.connectors.errors`."""
+def translated(what: str, alive: Callable[[], bool] | None = None) -> Iterator[None]:
+    """Re-raise paramiko, SFTP and socket errors raised inside as :mod:`cpdesk.connectors.errors`.
+
+    SFTP's generic "Failure" status arrives as an OSError without an errno; while ``alive()`` says
+    the connection is up it is a :class:`RemoteFailure` of that one operation, not a lost
+    connection (a folder that is a link, a name the server cannot create)."""
     try:
         yield
     except FacilityError:
@@ -40,4 +45,6 @@ def translated(what: str) -> Iterator[None]:
             raise PermissionDenied(f"{what}: permission denied") from exc
         if exc.errno == errno.ENOENT or "no such file" in str(exc).lower():
             raise RemoteFileNotFound(f"{what}: no such file") from exc
+        if exc.errno is None and alive is not None and alive():
+            raise RemoteFailure(f"{what}: the server answered {exc}") from exc
         raise ConnectionLost(f"{what}: {exc}") from exc

@@ -63,12 +63,16 @@ class FolderRule:
         return self.path.format(participant=participant, account=account)
 
 
+DEFAULT_CLIENT_SIGNATURES = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")
+
+
 @dataclass(frozen=True, slots=True)
 class Algorithms:
     kex: tuple[str, ...]
     ciphers: tuple[str, ...]
     macs: tuple[str, ...]
     host_keys: tuple[str, ...]
+    client_signatures: tuple[str, ...] = DEFAULT_CLIENT_SIGNATURES  # RSA signatures, in order
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ class FacilityProfile:
     key_uploads_per_day: int
     read_size: int
     max_packet: int
+    connect_timeout_seconds: float = 20.0
+    idle_timeout_seconds: float = 60.0
+    keepalive_seconds: int = 15
 
     def check_account(self, account: str) -> str | None:
         """Why an account name is wrong for this facility, or None."""
@@ -107,6 +114,14 @@ class FacilityProfile:
         """The rule for a top-level remote folder name as seen by ``account``."""
         for rule in self.folders:
             if rule.resolve(participant, account) == remote_folder:
+                return rule
+        return None
+
+    def rule_for(self, folder: str, participant: str, account: str) -> FolderRule | None:
+        """The rule for any remote folder path: a profile folder or one of its dated sub-folders."""
+        for rule in self.folders:
+            top = rule.resolve(participant, account)
+            if folder == top or (rule.dated_subfolders and folder.startswith(top + "/")):
                 return rule
         return None
 
@@ -130,6 +145,13 @@ def _clock_time(raw: Any, where: str) -> time:
         return time.fromisoformat(str(raw))
     except ValueError:
         raise ProfileError(f"{where}: {raw!r} is not HH:MM") from None
+
+
+def _seconds(table: dict[str, Any], key: str, default: float, source: str) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3600:
+        raise ProfileError(f"{source}: [transfer] {key} must be a number of seconds from 1 to 3600")
+    return float(value)
 
 
 def parse_profile(text: str, source: str) -> FacilityProfile:
@@ -160,6 +182,7 @@ def parse_profile(text: str, source: str) -> FacilityProfile:
                 tuple(algorithms["ciphers"]),
                 tuple(algorithms["macs"]),
                 tuple(algorithms["host_keys"]),
+                tuple(algorithms.get("client_signatures", DEFAULT_CLIENT_SIGNATURES)),
             ),
             account_pattern=str(data["accounts"]["pattern"]),
             accounts_per_participant=int(data["accounts"]["per_participant"]),
@@ -174,6 +197,9 @@ def parse_profile(text: str, source: str) -> FacilityProfile:
             key_uploads_per_day=int(data["key_upload"]["per_day"]),
             read_size=int(data["transfer"]["read_size"]),
             max_packet=int(data["transfer"]["max_packet"]),
+            connect_timeout_seconds=_seconds(data["transfer"], "connect_timeout_seconds", 20, source),
+            idle_timeout_seconds=_seconds(data["transfer"], "idle_timeout_seconds", 60, source),
+            keepalive_seconds=int(_seconds(data["transfer"], "keepalive_seconds", 15, source)),
         )
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{source}: {exc}") from None

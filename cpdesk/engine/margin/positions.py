@@ -7,13 +7,12 @@ the P&L kernel relies on it for exact rounding.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
+from cpdesk.engine.csvtext import csv_rows
 from cpdesk.engine.numbers import parse_decimal
 from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
 from cpdesk.engine.sources import Source, read_source, source_name
@@ -87,7 +86,8 @@ def _read_csv(source: Source, name: str | None) -> tuple[str, list[list[str]]] |
         return Problem(shown, None, None, f"cannot read file: {exc}", code=ProblemCode.UNREADABLE)
     except UnicodeDecodeError as exc:
         return Problem(shown, None, None, f"not UTF-8 text ({exc.reason})", code=ProblemCode.ENCODING)
-    return shown, list(csv.reader(io.StringIO(text)))
+    rows, unreadable = csv_rows(text, shown)
+    return unreadable if unreadable is not None else (shown, rows)
 
 
 def parse_positions(source: Source, name: str | None = None) -> Parsed[tuple[Position, ...]]:

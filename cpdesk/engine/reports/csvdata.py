@@ -6,10 +6,9 @@ Record numbers count from 1 at the header record, as the control file's Record C
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
+from cpdesk.engine.csvtext import csv_rows
 from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
 
 
@@ -53,7 +52,10 @@ def parse_data_file(content: bytes, source: str) -> Parsed[DataFile | None]:
                 ),
             ),
         )
-    rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
+    read, unreadable = csv_rows(text, source)
+    if unreadable is not None:
+        return Parsed(None, (unreadable,))
+    rows = [row for row in read if any(cell.strip() for cell in row)]
     if not rows:
         return Parsed(
             None,
