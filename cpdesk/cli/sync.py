@@ -42,6 +42,13 @@ def register(commands: Any) -> None:
     sync = commands.add_parser("sync", help="fetch every new report from the configured facilities")
     add_config_option(sync)
     sync.add_argument("--dry-run", action="store_true", help="sign on and list, download nothing")
+    sync.add_argument(
+        "--refetch",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="fetch this file again although it was fetched before (repeatable)",
+    )
     add_json_option(sync, "print a JSON summary")
     sync.set_defaults(run=run_sync)
 
@@ -61,14 +68,14 @@ def summary(report: SyncReport) -> dict[str, Any]:
 def run_sync(args: argparse.Namespace) -> int:
     with Desk.open(args.config) as desk:
         if args.json:
-            report = desk.sync(None, args.dry_run)
+            report = desk.sync(None, args.dry_run, args.refetch)
             print(json.dumps(summary(report), indent=2))
         elif sys.stdout.isatty():
             console = Console()
             with RichReporter(console) as reporter:
-                report = desk.sync(reporter, args.dry_run)
+                report = desk.sync(reporter, args.dry_run, args.refetch)
             print_summary(report, console)
         else:
-            report = desk.sync(PlainReporter(), args.dry_run)
+            report = desk.sync(PlainReporter(), args.dry_run, args.refetch)
             print_summary(report, Console())
     return SYNC_EXIT[report.status]

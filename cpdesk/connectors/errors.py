@@ -14,6 +14,7 @@ in one place, :func:`cpdesk.connectors.sftp.errors.translated`)::
     ├── HostKeyChanged                 the server's host key differs from the pinned one
     ├── AuthenticationFailed           the facility refused the account and key (or it is locked)
     ├── SignOnBudgetExhausted          a sign-on now would break the sign-on control; not attempted
+    │   └── AccountLocked              another sign-on locked the account; not attempted before then
     ├── UploadLimitReached             a key upload now would break the upload control; not attempted
     ├── PermissionDenied               the facility refused an operation on a folder
     ├── RemoteFileNotFound             no such file or folder on the facility
@@ -66,6 +67,11 @@ class SignOnBudgetExhausted(FacilityError):
     def __init__(self, message: str, next_slot_at: float) -> None:
         super().__init__(message)
         self.next_slot_at = next_slot_at
+
+
+class AccountLocked(SignOnBudgetExhausted):
+    """The account is locked (another workstation's or client's sign-ons), as cpdesk recorded when
+    a key that worked before was refused; no attempt is made before ``next_slot_at``."""
 
 
 class UploadLimitReached(FacilityError):

@@ -155,8 +155,11 @@ class Desk:
 
     # -- retrieval ---------------------------------------------------------------------------------
 
-    def sync(self, reporter: Reporter | None = None, dry_run: bool = False) -> SyncReport:
-        """Fetch what is new from every configured facility (one sign-on each)."""
+    def sync(
+        self, reporter: Reporter | None = None, dry_run: bool = False, refetch: Iterable[str] = ()
+    ) -> SyncReport:
+        """Fetch what is new from every configured facility (one sign-on each); ``refetch`` names
+        files to fetch again although the ledger has them."""
         return sync_all(
             self.config,
             self.ledger,
@@ -166,6 +169,7 @@ class Desk:
             self.clock,
             self.sleep,
             self.transport,
+            frozenset(refetch),
         )
 
     def history(self, business_date: date | None = None, facility: str | None = None) -> tuple[FileRow, ...]:

@@ -8,7 +8,9 @@ archive only complete and checked, in one rename.
 from __future__ import annotations
 
 import hashlib
+import io
 import time
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,7 +22,10 @@ from cpdesk.connectors.errors import (
     ConfigurationError,
     ConnectionLost,
     FacilityError,
+    LocalStoreError,
+    OutsideOperationHours,
     PermissionDenied,
+    RemoteFailure,
     RemoteFileNotFound,
     SignOnBudgetExhausted,
     SyncInProgress,
@@ -32,7 +37,7 @@ from cpdesk.connectors.store.ledger import FileRow, Ledger
 from cpdesk.connectors.store.runlock import exclusive
 from cpdesk.desk.config import CpdeskConfig, FacilityConfig
 from cpdesk.desk.keystate import note_key_management_file
-from cpdesk.desk.sessions import Transport, sftp_transport, sign_on
+from cpdesk.desk.sessions import Transport, check_hours, sftp_transport, sign_on
 from cpdesk.desk.sync_results import (
     FacilityResult,
     FileOutcome,
@@ -49,6 +54,8 @@ from cpdesk.engine.problems import Problem, ProblemCode, Severity
 from cpdesk.engine.reports.catalogue import Catalogue
 from cpdesk.engine.reports.names import PairPart, ReportFileName, parse_report_file_name
 from cpdesk.engine.status import FileResult, SyncStatus
+
+RESUME_CHECK_BYTES = 64 * 1024  # re-read before resuming: the kept bytes must still be the server's
 
 
 @dataclass
@@ -102,8 +109,10 @@ class FacilitySync:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         transport: Transport = sftp_transport,
+        refetch: frozenset[str] = frozenset(),
     ) -> None:
         self.config = config
+        self.refetch = refetch
         self.facility = facility
         self.ledger = ledger
         self.catalogue = catalogue
@@ -113,6 +122,7 @@ class FacilitySync:
         self.transport = transport
         self.archive = Archive(config.archive / facility.name)
         self.result = Tally(facility.name)
+        self.stop_downloads = ""  # why the rest of the run's downloads wait for the next run
 
     # -- connecting ------------------------------------------------------------------------
 
@@ -137,10 +147,15 @@ class FacilitySync:
 
     def run(self, dry_run: bool = False) -> FacilityResult:
         try:
+            check_hours(self.config, self.facility, self.clock())  # before any folder is made
             with exclusive(self.archive.root / ".partial" / "sync.lock"):
                 self._run(dry_run)
-        except SyncInProgress as exc:
+        except (SyncInProgress, OutsideOperationHours) as exc:
             self._stop(SyncStatus.CONNECTION, str(exc))
+        except LocalStoreError as exc:
+            self._stop(SyncStatus.CONFIG, f"{self.facility.name}: {exc}")
+        except OSError as exc:  # the archive or its lock cannot be made here
+            self._stop(SyncStatus.CONFIG, f"{self.facility.name}: archive {self.archive.root}: {exc}")
         return self.result.frozen()
 
     def _run(self, dry_run: bool) -> None:
@@ -170,15 +185,19 @@ class FacilitySync:
                             entry.folder, entry.name, entry.size, FileResult.WOULD_DOWNLOAD, "dry run"
                         )
                     )
+                if not needed:
+                    self.result.status = SyncStatus.NOTHING_NEW
                 return
             done = self._download(fs, needed)
         finally:
             fs.close()
         self._verify_and_archive(done)
         r = self.result
-        archived = {(o.folder, o.name) for o in r.files if o.result is FileResult.VERIFIED}
+        archived = {(o.folder, o.name) for o in r.files if o.archive_path}
         r.retention = [w for w in r.retention if (w.folder, w.name) not in archived]
-        if r.failed or r.downloaded < r.new:
+        if self.stop_downloads:
+            r.status, r.message = SyncStatus.PARTIAL, self.stop_downloads
+        elif r.failed or r.downloaded < r.new:
             r.status = SyncStatus.PARTIAL
         elif r.new == 0:
             r.status = SyncStatus.NOTHING_NEW
@@ -220,11 +239,7 @@ class FacilitySync:
         for entry in safe:
             report = self.catalogue.identify(entry.name)
             intraday = self.catalogue.is_intraday(report.report_id if report else entry.name.split("_")[0])
-            if intraday:
-                fetched = self.ledger.has_file(f.name, entry.folder, entry.name, entry.size, entry.mtime)
-            else:
-                fetched = self.ledger.has_file(f.name, entry.folder, entry.name)
-            if fetched:
+            if not self._wanted(entry, intraday):
                 continue
             age = (today - datetime.fromtimestamp(entry.mtime, HKT).date()).days
             self.result.retention.append(
@@ -236,22 +251,39 @@ class FacilitySync:
                 )
             )
         self.result.new = len(needed)
+        self.archive.discard_partials_except({item.partial.path for item in needed})
         self.reporter.listed(f.name, len(entries), len(needed))
         return needed
 
+    def _wanted(self, entry: RemoteEntry, intraday: bool) -> bool:
+        """Fetch a file not fetched yet; an intraday file again when its size or time changed; a
+        file that failed its checks again when the server's copy changed; any file named to
+        ``--refetch``."""
+        if entry.name in self.refetch:
+            return True
+        last = self.ledger.latest_file(self.facility.name, entry.folder, entry.name)
+        if last is None:
+            return True
+        changed = (last.size, last.remote_mtime) != (entry.size, entry.mtime)
+        if intraday:
+            return not self.ledger.has_file(
+                self.facility.name, entry.folder, entry.name, entry.size, entry.mtime
+            )
+        return last.result is FileResult.FAILED and changed
+
     def _download(self, fs: RemoteFs, needed: list[_Download]) -> list[_Download]:
         """Download in turn; each complete file is checked on a second thread while the next
-        one transfers (zlib and hashlib release the GIL). Returns the complete, checked files."""
+        one transfers (zlib and hashlib release the GIL). Returns the complete, checked files.
+
+        A file the server will not serve, or that vanished or is still changing, is passed over;
+        a lost connection or a full disk leaves the rest for the next run."""
         done: list[_Download] = []
         pairs: dict[tuple[str, str], dict[PairPart, _Download]] = {}
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpdesk-verify") as pool:
             for item in needed:
+                if self.stop_downloads:
+                    break
                 if not self._fetch(fs, item):
-                    if (
-                        item.partial.size < item.entry.size
-                        and self.result.files[-1].result is FileResult.INTERRUPTED
-                    ):
-                        break  # the connection is gone: the rest wait for the next run
                     continue
                 done.append(item)
                 report = parse_report_file_name(item.entry.name)
@@ -269,22 +301,21 @@ class FacilitySync:
                     self._check_pair(pool, folder, stem, parts)
         for item in done:
             assert item.check is not None
-            item.verdict = item.check.result()
+            item.verdict = _verdict_of(item.check, item.entry.name)
         return done
 
     def _fetch(self, fs: RemoteFs, item: _Download) -> bool:
-        """Download one file into its partial file (resuming), hashing as it arrives."""
-        entry, start = item.entry, item.partial.size
-        if start > entry.size:
-            item.partial.path.unlink()
-            start = 0
-        self.reporter.started(entry, start)
-        digest = hashlib.sha256()
-        if start:
-            with item.partial.path.open("rb") as kept:
-                while block := kept.read(1 << 20):
-                    digest.update(block)
+        """Download one file into its partial file (resuming when the kept bytes still match the
+        server's), hashing as it arrives; True when the whole file arrived unchanged."""
+        entry = item.entry
         try:
+            start = self._resume_from(fs, item)
+            self.reporter.started(entry, start)
+            digest = hashlib.sha256()
+            if start:
+                with item.partial.path.open("rb") as kept:
+                    while block := kept.read(1 << 20):
+                        digest.update(block)
             with item.partial.path.open("ab") as sink:
                 if start < entry.size:
                     fs.get(
@@ -294,24 +325,67 @@ class FacilitySync:
                         start,
                         bind(self.reporter.advanced, entry),
                     )
+            now = fs.stat(entry.folder, entry.name)
         except ConnectionLost as exc:
             kept_bytes = item.partial.size
-            self._finish(
-                FileOutcome(
-                    entry.folder,
-                    entry.name,
-                    entry.size,
-                    FileResult.INTERRUPTED,
-                    f"{exc}; {kept_bytes} bytes kept, resumes on the next run",
-                )
+            self.stop_downloads = (
+                f"{self.facility.name}: the connection was lost; the rest wait for the next run"
             )
-            return False
-        except PermissionDenied as exc:
-            self._finish(FileOutcome(entry.folder, entry.name, entry.size, FileResult.FAILED, str(exc)))
-            return False
+            return self._passed_over(
+                item, FileResult.INTERRUPTED, f"{exc}; {kept_bytes:,} bytes kept, resumes on the next run"
+            )
+        except LocalStoreError as exc:
+            self.stop_downloads = f"{exc}; nothing more is fetched until there is room (the rest wait)"
+            return self._passed_over(item, FileResult.INTERRUPTED, str(exc))
+        except OSError as exc:  # the partial file itself (a folder in its place, permissions)
+            self.stop_downloads = f"cannot write in {item.partial.path.parent}: {exc.strerror or exc}"
+            return self._passed_over(item, FileResult.INTERRUPTED, self.stop_downloads)
+        except RemoteFileNotFound as exc:
+            item.partial.discard()
+            return self._passed_over(
+                item, FileResult.GONE, f"{exc}: removed from the server after the listing"
+            )
+        except (PermissionDenied, RemoteFailure) as exc:
+            return self._passed_over(item, FileResult.REFUSED, f"{exc}; tried again on the next run")
+        if (now.size, now.mtime) != (entry.size, entry.mtime) or item.partial.size != entry.size:
+            item.partial.discard()
+            return self._passed_over(
+                item,
+                FileResult.CHANGING,
+                f"the server's copy changed while it was fetched ({entry.size:,} -> {now.size:,} bytes); "
+                "fetched once it stops changing",
+            )
         item.sha256 = digest.hexdigest()
         self.result.downloaded += 1
         return True
+
+    def _resume_from(self, fs: RemoteFs, item: _Download) -> int:
+        """Where to resume: the partial file's size, once its last bytes are seen to match the
+        server's (a damaged partial file is started over, never trusted)."""
+        start = item.partial.size
+        if start > item.entry.size:
+            item.partial.discard()
+            return 0
+        if start == 0:
+            return 0
+        check_from = max(0, start - RESUME_CHECK_BYTES)
+        server = io.BytesIO()
+        fs.get(item.entry.folder, item.entry.name, server, check_from, None, start - check_from)
+        with item.partial.path.open("rb") as kept:
+            kept.seek(check_from)
+            if kept.read(start - check_from) == server.getvalue():
+                return start
+        self.reporter.warn(
+            f"/{item.entry.folder}/{item.entry.name}: the kept partial download differs from the "
+            "server's bytes; starting it over"
+        )
+        item.partial.path.unlink(missing_ok=True)
+        return 0
+
+    def _passed_over(self, item: _Download, result: FileResult, detail: str) -> bool:
+        entry = item.entry
+        self._finish(FileOutcome(entry.folder, entry.name, entry.size, result, detail))
+        return False
 
     def _check_pair(
         self, pool: ThreadPoolExecutor, folder: str, stem: str, parts: dict[PairPart, _Download]
@@ -373,6 +447,24 @@ class FacilitySync:
         self.reporter.finished(outcome)
 
 
+def _verdict_of(check: Future[Verdict], name: str) -> Verdict:
+    """A file's verdict; a check that itself broke fails that one file, never the run."""
+    try:
+        return check.result()
+    except (OSError, ValueError, MemoryError, RecursionError, zlib.error, EOFError) as exc:
+        return Verdict(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"could not be checked: {type(exc).__name__}: {exc}",
+                    code=ProblemCode.UNREADABLE,
+                )
+            ]
+        )
+
+
 def _is_day_folder(name: str, oldest: date) -> bool:
     try:
         return len(name) == 8 and datetime.strptime(name, "%Y%m%d").date() >= oldest
@@ -389,11 +481,15 @@ def sync_all(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
     transport: Transport = sftp_transport,
+    refetch: frozenset[str] = frozenset(),
 ) -> SyncReport:
-    """Each configured facility in turn; one facility's failure never stops the others."""
+    """Each configured facility in turn; one facility's failure never stops the others.
+    ``refetch`` names files to fetch again even though the ledger has them."""
     return SyncReport(
         tuple(
-            FacilitySync(config, f, ledger, catalogue, reporter, clock, sleep, transport).run(dry_run)
+            FacilitySync(config, f, ledger, catalogue, reporter, clock, sleep, transport, refetch).run(
+                dry_run
+            )
             for f in config.facilities
         )
     )

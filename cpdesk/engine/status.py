@@ -29,6 +29,9 @@ class FileResult(StrEnum):
     VERIFIED = "verified"  # archived and every check passed
     FAILED = "failed"  # archived, a check failed
     INTERRUPTED = "interrupted"  # the transfer stopped; the partial file resumes next run
+    REFUSED = "refused"  # the server would not serve it (permission, "Failure"); tried again next run
+    GONE = "gone"  # removed from the server between the listing and the download
+    CHANGING = "changing"  # still being written on the server; fetched once it stops changing
     WOULD_DOWNLOAD = "would-download"  # a dry run
 
 

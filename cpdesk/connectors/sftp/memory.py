@@ -17,6 +17,7 @@ from typing import BinaryIO, Protocol
 from cpdesk.connectors.errors import (
     AuthenticationFailed,
     ConnectionLost,
+    LocalStoreError,
     PermissionDenied,
     RemoteFileNotFound,
 )
@@ -159,7 +160,13 @@ class MemoryFs:
         return RemoteEntry(folder, name, len(found.content), found.mtime, False)
 
     def get(
-        self, folder: str, name: str, sink: Sink, offset: int = 0, progress: Progress | None = None
+        self,
+        folder: str,
+        name: str,
+        sink: Sink,
+        offset: int = 0,
+        progress: Progress | None = None,
+        length: int | None = None,
     ) -> int:
         rule, files = self._open(folder)
         if not rule.download:
@@ -168,15 +175,16 @@ class MemoryFs:
         if found is None:
             raise RemoteFileNotFound(f"download /{folder}/{name}: no such file")
         limit, self.facility.drop_after_bytes = self.facility.drop_after_bytes, None
+        end = len(found.content) if length is None else min(len(found.content), offset + length)
         written = 0
-        for start in range(offset, len(found.content), CHUNK):
-            piece = found.content[start : start + CHUNK]
+        for start in range(offset, end, CHUNK):
+            piece = found.content[start : min(start + CHUNK, end)]
             if limit is not None and written + len(piece) > limit:
                 piece = piece[: limit - written]
-                sink.write(piece)
+                _write(sink, piece, folder, name)
                 self.closed = True
                 raise ConnectionLost(f"download /{folder}/{name}: connection lost (after {limit} bytes)")
-            sink.write(piece)
+            _write(sink, piece, folder, name)
             written += len(piece)
             if progress is not None:
                 progress(len(piece))
@@ -192,3 +200,10 @@ class MemoryFs:
         for hook in self.facility.upload_hooks:
             hook(self.facility, self.account, folder, name, content)
         return len(content)
+
+
+def _write(sink: Sink, piece: bytes, folder: str, name: str) -> None:
+    try:
+        sink.write(piece)
+    except OSError as exc:
+        raise LocalStoreError(f"cannot write /{folder}/{name} here: {exc.strerror or exc}") from exc

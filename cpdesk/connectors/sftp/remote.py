@@ -56,12 +56,20 @@ class RemoteFs(Protocol):
         ...
 
     def get(
-        self, folder: str, name: str, sink: Sink, offset: int = 0, progress: Progress | None = None
+        self,
+        folder: str,
+        name: str,
+        sink: Sink,
+        offset: int = 0,
+        progress: Progress | None = None,
+        length: int | None = None,
     ) -> int:
-        """Write the remote file from byte ``offset`` on to ``sink``, calling ``progress`` with each
-        piece's size; return the bytes written. What arrived before a drop has been written.
+        """Write the remote file from byte ``offset`` on (at most ``length`` bytes) to ``sink``,
+        calling ``progress`` with each piece's size; return the bytes written. What arrived before
+        a drop has been written.
 
-        Raises RemoteFileNotFound, PermissionDenied (e.g. an upload-only folder), ConnectionLost."""
+        Raises RemoteFileNotFound, PermissionDenied (e.g. an upload-only folder), RemoteFailure,
+        ConnectionLost, and LocalStoreError when ``sink`` cannot take the bytes."""
         ...
 
     def put(self, source: BinaryIO, folder: str, name: str) -> int:

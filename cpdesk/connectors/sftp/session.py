@@ -81,25 +81,33 @@ class SftpSession:
             return self._entry(folder, name, self.sftp.stat(f"/{folder}/{name}"))
 
     def get(
-        self, folder: str, name: str, sink: Sink, offset: int = 0, progress: Progress | None = None
+        self,
+        folder: str,
+        name: str,
+        sink: Sink,
+        offset: int = 0,
+        progress: Progress | None = None,
+        length: int | None = None,
     ) -> int:
         written = 0
         with translated(f"download /{folder}/{name}", self._alive):
             size = int(self.sftp.stat(f"/{folder}/{name}").st_size or 0)
+            wanted = max(0, size - offset) if length is None else max(0, min(length, size - offset))
             with self.sftp.open(f"/{folder}/{name}", "rb") as remote:
                 remote.MAX_REQUEST_SIZE = self.read_size
                 if offset:
                     remote.seek(offset)
-                remote.prefetch(size, max_concurrent_requests=CONCURRENT_READS)
-                while chunk := remote.read(
-                    self.read_size
-                ):  # one request at a time: a drop keeps what arrived
+                remote.prefetch(offset + wanted, max_concurrent_requests=CONCURRENT_READS)
+                # One request's worth at a time: what arrived before a drop has been written.
+                while written < wanted:
+                    chunk = remote.read(min(self.read_size, wanted - written))
+                    if not chunk:
+                        break
                     try:
                         sink.write(chunk)
                     except OSError as exc:
-                        raise LocalStoreError(
-                            f"cannot write /{folder}/{name} here: {exc.strerror or exc}"
-                        ) from exc
+                        why = exc.strerror or exc
+                        raise LocalStoreError(f"cannot write /{folder}/{name} here: {why}") from exc
                     written += len(chunk)
                     if progress is not None:
                         progress(len(chunk))

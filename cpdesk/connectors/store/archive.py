@@ -1,12 +1,15 @@
 """The local archive: ``<root>/<business date>/<folder>/<name>``, written atomically, never escaped.
 
-Downloads land in ``<root>/.partial/`` (same file system) with a note of the remote file's size and
-time, so a dropped transfer resumes where it stopped on the next run; only a complete, verified
-file is renamed into place. Remote names are checked before they become part of any local path.
+Downloads land in ``<root>/.partial/`` (same file system) with a note of the remote file's name,
+size and time, so a dropped transfer resumes where it stopped on the next run; only a complete,
+checked file is renamed into place. A partial file is named by a hash of the remote name (a name
+of up to 255 bytes plus a suffix would not fit). Remote names are checked before they become part
+of any local path.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -55,6 +58,10 @@ class PartialFile:
     def size(self) -> int:
         return self.path.stat().st_size if self.path.exists() else 0
 
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.note.unlink(missing_ok=True)
+
 
 class Archive:
     def __init__(self, root: Path) -> None:
@@ -81,8 +88,9 @@ class Archive:
             raise ValueError(f"{name!r}: {why}")
         base = self._inside(self.root / ".partial" / folder.replace("/", "__"))
         base.mkdir(parents=True, exist_ok=True)
-        partial = PartialFile(base / f"{name}.part", base / f"{name}.part.json")
-        expected = {"size": size, "mtime": mtime}
+        key = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:40]
+        partial = PartialFile(base / f"{key}.part", base / f"{key}.part.json")
+        expected = {"name": name, "size": size, "mtime": mtime}
         try:
             same = json.loads(partial.note.read_text()) == expected
         except (OSError, ValueError):
@@ -91,6 +99,20 @@ class Archive:
             partial.path.unlink(missing_ok=True)
             partial.note.write_text(json.dumps(expected))
         return partial
+
+    def discard_partials_except(self, keep: set[Path]) -> int:
+        """Remove partial files (and their notes) that are not in ``keep``: files gone from the
+        server, archived meanwhile, or of a version since replaced. Returns how many went."""
+        removed = 0
+        root = self.root / ".partial"
+        if not root.is_dir():
+            return 0
+        for note in root.glob("*/*.part.json"):
+            data = note.with_suffix("")  # x.part.json -> x.part
+            if data not in keep:
+                PartialFile(data, note).discard()
+                removed += 1
+        return removed
 
     def commit(self, partial: PartialFile, final: Path, remote_mtime: float) -> None:
         """Move a complete download into place in one rename; the archived file keeps the

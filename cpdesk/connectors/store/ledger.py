@@ -23,14 +23,16 @@ from pathlib import Path
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.engine.status import FileResult, SignOnOutcome, UploadKind, UploadResult
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # What each version adds to the one before (applied in order, each in one transaction). Version 1
 # had sign_on, file and seen; version 2 added upload and key_state (both in _SCHEMA, created when
-# missing); version 3 indexes files by business date for the history and the day's status.
+# missing); version 3 indexes files by business date for the history and the day's status;
+# version 4 adds account_lock.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (),
     3: ("CREATE INDEX IF NOT EXISTS file_by_day ON file (business_date, facility)",),
+    4: (),  # account_lock (in _SCHEMA): accounts another sign-on has locked, and until when
 }
 
 _SCHEMA = """
@@ -92,6 +94,13 @@ CREATE TABLE IF NOT EXISTS key_state (
     warning_notice TEXT NOT NULL DEFAULT '',
     warning_expires_on TEXT NOT NULL DEFAULT '',
     warning_file TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS account_lock (
+    account TEXT PRIMARY KEY,
+    facility TEXT NOT NULL,
+    until REAL NOT NULL,           -- epoch seconds: no sign-on with the account before this
+    reason TEXT NOT NULL DEFAULT '',
+    at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS seen (
     facility TEXT NOT NULL,
@@ -352,6 +361,16 @@ class Ledger:
         ).fetchall()
         return [SeenRow(*row) for row in rows]
 
+    def latest_file(self, facility: str, folder: str, name: str) -> FileRow | None:
+        """The last time this name was fetched, whatever its size, time or result."""
+        row = self._db.execute(
+            "SELECT facility, folder, name, size, remote_mtime, sha256, business_date, archive_path, "
+            "downloaded_at, verified_at, result, detail FROM file WHERE facility = ? AND folder = ? "
+            "AND name = ? ORDER BY verified_at DESC, id DESC LIMIT 1",
+            (facility, folder, name),
+        ).fetchone()
+        return None if row is None else _file_row(row)
+
     def archived_path(self, facility: str, folder: str, name: str) -> str | None:
         row = self._db.execute(
             "SELECT archive_path FROM file WHERE facility = ? AND folder = ? AND name = ? "
@@ -445,6 +464,32 @@ class Ledger:
                 if not re.fullmatch(r"[a-z_]+", name):
                     raise ValueError(name)
                 db.execute(f"UPDATE key_state SET {name} = ? WHERE account = ?", (value, account))
+
+    # -- account locks ---------------------------------------------------------------------
+
+    def record_lock(self, facility: str, account: str, until: float, reason: str, now: float) -> None:
+        """Another sign-on (another workstation, another client) has locked ``account``."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO account_lock (account, facility, until, reason, at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (account) DO UPDATE SET until = excluded.until, reason = excluded.reason, "
+                "at = excluded.at, facility = excluded.facility",
+                (account, facility, until, reason, now),
+            )
+
+    def locked_until(self, account: str, now: float) -> float | None:
+        """When a lock recorded on ``account`` ends, if it has not ended by ``now``."""
+        row = self._db.execute(
+            "SELECT until FROM account_lock WHERE account = ? AND until > ?", (account, now)
+        ).fetchone()
+        return None if row is None else float(row[0])
+
+    def has_signed_on(self, account: str) -> bool:
+        """Whether ``account`` ever signed on successfully (so its key worked)."""
+        row = self._db.execute(
+            "SELECT 1 FROM sign_on WHERE account = ? AND outcome = 'ok' LIMIT 1", (account,)
+        ).fetchone()
+        return row is not None
 
     # -- what the server showed ------------------------------------------------------------
 

@@ -50,7 +50,23 @@ def unsafe_member_name(name: str) -> str | None:
         return "member name has a drive or stream separator"
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
         return "member name has control characters"
+    if any("\udc80" <= ch <= "\udcff" for ch in name):
+        return "member name is not UTF-8 text"
+    if any(ch in _BIDI_CONTROLS for ch in name):
+        return "member name has bidirectional control characters (it would read differently)"
+    if name.split(".", 1)[0].rstrip(" ").upper() in _WINDOWS_DEVICES:
+        return "member name is a Windows device name (CON, NUL, COM1, ...)"
+    if name.endswith((" ", ".")):
+        return "member name ends in a space or a dot"
     return None
+
+
+# U+202A-U+202E and U+2066-U+2069 reorder text on screen: "cod\u202Exslx.exe" shows as "codexe.xlsx".
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+# Names Windows reserves for devices, with any extension ("CON.txt" opens the console).
+_WINDOWS_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"COM{n}" for n in range(10)] + [f"LPT{n}" for n in range(10)]
+)
 
 
 def read_single_member(
