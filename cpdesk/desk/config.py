@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ participant = "{participant}"    # DCASS customer code (CXXX) for derivatives, C
 site = "primary"                 # switch to "secondary" only when HKEX announces it
 # hosts = ["127.0.0.1:2222"]     # override the profile's addresses (the simulated facility)
 max_wait_seconds = 0             # wait this long for a sign-on slot instead of exiting
+# idle_timeout_seconds = 60      # cut a transfer or listing that receives nothing this long
 check_hours = true               # do not connect outside the facility's operation hours
 
 # Tried in order; a sync signs on once, with the first account that has sign-on budget left.
@@ -138,6 +139,11 @@ def _facility(base: Path, raw: dict[str, Any], index: int) -> FacilityConfig:
     participant = str(raw.get("participant", ""))
     if not participant:
         raise ConfigurationError(f"{where}: participant is missing")
+    if "idle_timeout_seconds" in raw:
+        seconds = raw["idle_timeout_seconds"]
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds <= 3600:
+            raise ConfigurationError(f"{where}: idle_timeout_seconds must be a number of seconds (1 to 3600)")
+        profile = replace(profile, idle_timeout_seconds=float(seconds))
     return FacilityConfig(
         name=str(raw.get("name", profile.name)),
         profile=profile,

@@ -56,6 +56,9 @@ class Faults:
     reject_key_imports: str | None = None  # a reason: every key import fails with it
     fail_lop_reports: bool = False  # every LOP report gets "Result: Failed"
     drop_upload_after_bytes: int | None = None  # one-shot, like drop_after_bytes, for uploads
+    stall_after_bytes: int | None = None  # one-shot: the connection goes silent (never answers again)
+    fail_reads: set[str] = field(default_factory=set)  # names whose open answers SFTP "Failure"
+    grow_on_read: set[str] = field(default_factory=set)  # names that grow by a record when first read
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,6 +163,12 @@ class FacilitySftp(asyncssh.SFTPServer):
             stored = self.facility.store.get(folder, name)
             if stored is None:
                 raise asyncssh.SFTPNoSuchFile("no such file")
+            faults = self.facility.faults
+            if name in faults.fail_reads:
+                raise asyncssh.SFTPFailure("Failure")  # what a server says of, say, a folder's link
+            if name in faults.grow_on_read:  # HKEX still writing it: the next stat sees it larger
+                faults.grow_on_read.discard(name)
+                self.facility.store.put(folder, name, stored.content + b"\n", generated=stored.generated)
             return _Reading(stored.content)
         if not rule.upload or _TEMPORARY.search(name):
             raise asyncssh.SFTPPermissionDenied(_DENIED)
@@ -180,6 +186,12 @@ class FacilitySftp(asyncssh.SFTPServer):
     async def read(self, file_obj: object, offset: int, size: int) -> bytes:
         assert isinstance(file_obj, _Reading)
         chunk = file_obj.content[offset : offset + size]
+        stall = self.facility.faults.stall_after_bytes
+        if stall is not None and self.served_bytes + len(chunk) > stall:
+            self.facility.faults.stall_after_bytes = None  # one stall per injection
+            while not self.channel.is_closing():  # silent until the client gives up and closes
+                await asyncio.sleep(0.05)
+            raise asyncssh.SFTPConnectionLost("the client went away during a stall (fault injected)")
         limit = self.facility.faults.drop_after_bytes
         if limit is not None and self.served_bytes + len(chunk) > limit:
             self.facility.faults.drop_after_bytes = None  # one drop per injection

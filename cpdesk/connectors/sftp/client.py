@@ -195,7 +195,7 @@ def _authenticate(
 ) -> None:
     """Sign with each client signature algorithm in turn until the server accepts one (an RSA key);
     other keys sign as their type does. Raises AuthenticationFailed with every refusal."""
-    refusals = []
+    refusals: dict[str, list[str]] = {}  # the server's reason -> the signature algorithms it refused
     candidates = algorithms.client_signatures if key.get_name() == "ssh-rsa" else (key.get_name(),)
     accepted = _server_signature_algorithms(transport)
     if accepted is not None:
@@ -213,7 +213,6 @@ def _authenticate(
                 transport.auth_publickey(username, key)
             return
         except AuthenticationFailed as exc:
-            refusals.append(f"{algorithm}: {exc.__cause__ or exc}")
-    raise AuthenticationFailed(
-        f"{where}: authentication failed ({'; '.join(refusals) or 'connection closed'})"
-    )
+            refusals.setdefault(str(exc.__cause__ or exc), []).append(algorithm)
+    reasons = "; ".join(f"{', '.join(tried)}: {why}" for why, tried in refusals.items())
+    raise AuthenticationFailed(f"{where}: authentication failed ({reasons or 'connection closed'})")
