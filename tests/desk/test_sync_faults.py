@@ -89,7 +89,7 @@ class Server:
     publish: Callable[[str, bytes], object]
     remove: Callable[[str], None]
     refuse: Callable[[str], None]  # reading this file answers SFTP "Failure"
-    stall: Callable[[], Callable[[], None]]  # go silent now; returns how to wake up again
+    stall: Callable[[Hooks], list[Callable[[], None]]]  # go silent midway through BIG; the wake-ups
     stopped: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -123,9 +123,9 @@ def _simulator(make_site: SiteFactory) -> Server:
         store.put(folder, name, content, mtime=site.clock.now())
     _config(site.folder, "derivatives", "CXYZ", str(site.address), site.account)
 
-    def stall() -> Callable[[], None]:
-        site.facility.faults.stall_after_bytes = 0
-        return lambda: None
+    def stall(hooks: Hooks) -> list[Callable[[], None]]:
+        site.facility.faults.stall_after_bytes = 600_000  # the server goes silent past this byte
+        return []
 
     return Server(
         "simulator",
@@ -161,20 +161,27 @@ def _sshd(tmp_path: Path) -> Iterator[Server]:
         (data / name).unlink()
         (data / name).symlink_to(remote / "CXYZ", target_is_directory=True)
 
-    def stall() -> Callable[[], None]:
-        assert server.process is not None
-        children = subprocess.run(
-            ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True, check=False
-        ).stdout.split()
-        for pid in children:
-            os.kill(int(pid), signal.SIGSTOP)
+    def stall(hooks: Hooks) -> list[Callable[[], None]]:
+        """Stop sshd's session process once BIG's first bytes arrived (it may have sent them all)."""
+        wakes: list[Callable[[], None]] = []
 
-        def wake() -> None:
+        def stop() -> None:
+            assert server.process is not None
+            children = subprocess.run(
+                ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True, check=False
+            ).stdout.split()
             for pid in children:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(int(pid), signal.SIGCONT)
+                os.kill(int(pid), signal.SIGSTOP)
 
-        return wake
+            def wake() -> None:
+                for pid in children:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(int(pid), signal.SIGCONT)
+
+            wakes.append(wake)
+
+        hooks.at_first_bytes[BIG] = stop
+        return wakes
 
     try:
         yield Server(
@@ -298,8 +305,7 @@ def test_refetch_fetches_a_file_again_on_request(server: Server) -> None:
 def _stalled_midway(server: Server) -> FacilityResult:
     """A sync whose server goes silent once the large file's first bytes arrived."""
     hooks = Hooks()
-    wakes: list[Callable[[], None]] = []
-    hooks.at_first_bytes[BIG] = lambda: wakes.append(server.stall())
+    wakes = server.stall(hooks)
     started = time.monotonic()
     try:
         result = server.sync(hooks)
