@@ -12,6 +12,7 @@ from typing import Any
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.connectors.sftp.client import Credentials
 from cpdesk.connectors.sftp.profile import Address, FacilityProfile, ProfileError, TradingDays, load_profile
+from cpdesk.desk.config_schema import check_config
 from cpdesk.fileio import write_atomically
 
 DEFAULT_NAME = "cpdesk.toml"
@@ -137,13 +138,14 @@ def _facility(base: Path, raw: dict[str, Any], index: int) -> FacilityConfig:
     if not accounts:
         raise ConfigurationError(f"{where}: no [[facility.accounts]]")
     participant = str(raw.get("participant", ""))
-    if not participant:
-        raise ConfigurationError(f"{where}: participant is missing")
+    for account in accounts:
+        owner = profile.participant_of(account.account)
+        if profile.participant_of_account == "prefix4" and owner != participant:
+            raise ConfigurationError(
+                f"{where}: account {account.account} does not belong to participant {participant}"
+            )
     if "idle_timeout_seconds" in raw:
-        seconds = raw["idle_timeout_seconds"]
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds <= 3600:
-            raise ConfigurationError(f"{where}: idle_timeout_seconds must be a number of seconds (1 to 3600)")
-        profile = replace(profile, idle_timeout_seconds=float(seconds))
+        profile = replace(profile, idle_timeout_seconds=float(raw["idle_timeout_seconds"]))
     return FacilityConfig(
         name=str(raw.get("name", profile.name)),
         profile=profile,
@@ -157,13 +159,34 @@ def _facility(base: Path, raw: dict[str, Any], index: int) -> FacilityConfig:
     )
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a configuration is a page of text, not a megabyte
+
+
 def load_config(path: Path) -> CpdeskConfig:
+    """Read and check ``cpdesk.toml``: every wrong key is named with its line, all at once."""
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        if path.is_dir():
+            raise ConfigurationError(f"{path} is a folder, not a configuration file")
+        raw = path.read_bytes()[: MAX_CONFIG_BYTES + 1]
     except OSError as exc:
         raise ConfigurationError(f"{path}: {exc.strerror or exc}; create one with `cpdesk init`") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigurationError(
+            f"{path}: larger than {MAX_CONFIG_BYTES:,} bytes; not a cpdesk configuration"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 (a UTF-16 file will not do)"
+        ) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path}: {exc}") from None
+    problems = check_config(data, text, str(path))
+    if problems:
+        raise ConfigurationError("\n".join(problems))
     base = path.resolve().parent
     try:
         holidays = [date.fromisoformat(str(d)) for d in data.get("holidays", [])]
@@ -182,14 +205,8 @@ def load_config(path: Path) -> CpdeskConfig:
         known_hosts=_path(base, data.get("known_hosts", "known_hosts"), "known_hosts"),
         trading_days=TradingDays(holidays),
         facilities=facilities,
-        late_after_minutes=_minutes(data.get("late_after_minutes", DEFAULT_LATE_AFTER_MINUTES), path),
+        late_after_minutes=float(data.get("late_after_minutes", DEFAULT_LATE_AFTER_MINUTES)),
     )
-
-
-def _minutes(raw: Any, path: Path) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 24 * 60:
-        raise ConfigurationError(f"{path}: late_after_minutes must be a number of minutes (0 to 1440)")
-    return float(raw)
 
 
 def replace_account_key(config_path: Path, account: str, new_key: Path, note: str) -> None:

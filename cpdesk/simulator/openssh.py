@@ -36,6 +36,8 @@ def local_profile_text(user: str, remote_root: Path | None = None) -> str:
     needs a real user) and, with ``remote_root``, every folder under that directory."""
     text = resources.files("cpdesk.connectors.sftp.profiles").joinpath("derivatives.toml").read_text("utf-8")
     text = re.sub(r'pattern = ".*"', f'pattern = "^{re.escape(user)}$"', text)
+    # sshd's one user is not a CXXX001 account: the participant is whatever the configuration says.
+    text = re.sub(r'participant_of_account = ".*"', 'participant_of_account = "whole"', text)
     if remote_root is not None:
         base = str(remote_root).lstrip("/")
         for folder in ("COMMON", "{participant}", "KEY_MANAGEMENT", "LOPREPORT", "LOPRESULT"):

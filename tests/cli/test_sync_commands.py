@@ -39,7 +39,16 @@ def test_init_writes_a_commented_config_that_loads(
         (("CXYZ001", "cxyz001"), "does not match"),
         (('site = "primary"', 'site = "tertiary"'), "site 'tertiary' is not one of"),
         (('profile = "derivatives"', 'profile = "moon"'), "not built in"),
-        (('participant = "CXYZ"', 'participant = ""'), "participant is missing"),
+        (('participant = "CXYZ"', 'participant = ""'), "participant: must be the participant code"),
+        (('participant = "CXYZ"', "participant = 123"), r"cpdesk.toml:\d+: \[\[facility\]\] #1 participant"),
+        (('archive = "archive"', 'archvie = "archive"'), r"cpdesk.toml:5: archvie: not a key cpdesk knows"),
+        (("holidays = []", "holidays = 5"), r"cpdesk.toml:\d+: holidays: must be a list of dates"),
+        (("check_hours = true", 'check_hours = "false"'), "check_hours: must be true or false"),
+        (("max_wait_seconds = 0", 'max_wait_seconds = "abc"'), "max_wait_seconds: must be a number"),
+        (('name = "derivatives"', 'name = "../../x"'), "name: must be letters, digits"),
+        (('name = "derivatives"', 'name = "/tmp/x"'), "name: must be letters, digits"),
+        (('archive = "archive"', "archive = { path = 'x' }"), "archive: must be text"),
+        (('name = "CXYZ002"', 'name = "CABC002"'), "account CABC002 does not belong to participant CXYZ"),
     ],
 )
 def test_configuration_errors(tmp_path: Path, change: tuple[str, str], message: str) -> None:
@@ -120,3 +129,19 @@ def test_archive_never_writes_outside_its_root(tmp_path: Path) -> None:
     assert archive.final_path(date(2021, 5, 7), "INBOX/20210507", "x.csv") == (
         tmp_path / "archive/2021-05-07/INBOX/20210507/x.csv"
     )
+
+
+def test_a_configuration_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "cpdesk.toml"
+    path.write_bytes(render_template("CXYZ").encode("utf-16"))
+    with pytest.raises(ConfigurationError, match="not UTF-8 text"):
+        load_config(path)
+
+
+def test_every_wrong_key_is_named_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "cpdesk.toml"
+    text = render_template("CXYZ").replace('archive = "archive"', 'archvie = "archive"')
+    path.write_text(text.replace("check_hours = true", "check_hours = 1"))
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(path)
+    assert len(str(caught.value).splitlines()) == 2

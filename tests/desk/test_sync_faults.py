@@ -141,10 +141,10 @@ def _sshd(tmp_path: Path) -> Iterator[Server]:
     require_sshd()
     user = getpass.getuser()
     remote = tmp_path / "remote"
-    (remote / "CXYZ").mkdir(parents=True)
-    participant = user[:4]  # the profile derives the participant folder from the account
-    (remote / participant).mkdir(exist_ok=True)
+    participant = "CXYZ"
     data = remote / participant
+    data.mkdir(parents=True)
+    (remote / "elsewhere").mkdir()
     for name, content in CONTENT.items():
         (data / name).write_bytes(content)
     profile = tmp_path / "sshd-profile.toml"
@@ -159,7 +159,7 @@ def _sshd(tmp_path: Path) -> Iterator[Server]:
 
     def refuse(name: str) -> None:  # a link to a folder: OpenSSH answers a read of it with "Failure"
         (data / name).unlink()
-        (data / name).symlink_to(remote / "CXYZ", target_is_directory=True)
+        (data / name).symlink_to(remote / "elsewhere", target_is_directory=True)
 
     def stall(hooks: Hooks) -> list[Callable[[], None]]:
         """Stop sshd's session process once BIG's first bytes arrived (it may have sent them all)."""
@@ -231,7 +231,7 @@ def test_a_failure_status_on_one_file_does_not_stop_the_others(server: Server) -
 
 def test_a_name_that_is_not_utf8_is_skipped_and_the_rest_fetched(server: Server, tmp_path: Path) -> None:
     if server.kind == "sshd":
-        folder = tmp_path / "remote" / getpass.getuser()[:4]
+        folder = tmp_path / "remote" / "CXYZ"
         descriptor = os.open(bytes(folder) + b"/bad\xff.csv", os.O_WRONLY | os.O_CREAT, 0o644)
         os.write(descriptor, b"x")
         os.close(descriptor)

@@ -185,8 +185,18 @@ class LedgerTooNew(ConfigurationError):
 class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        if path.is_dir():
+            raise ConfigurationError(f"ledger {path} is a folder; give a file name for the ledger")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            raise ConfigurationError(f"ledger {path}: not a cpdesk ledger ({exc})") from None
+        except OSError as exc:
+            raise ConfigurationError(f"ledger {path}: {exc.strerror or exc}") from None
+
+    def _open(self) -> None:
         self._db.execute("PRAGMA busy_timeout=30000")
         deadline = time.monotonic() + 30
         while True:
