@@ -4,6 +4,7 @@ and the options every command spells the same way (``--config``, ``--json``)."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +19,33 @@ def decimal_argument(text: str) -> Decimal:
         return parse_decimal(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def bounded_decimal(low: Decimal, high: Decimal, what: str) -> Callable[[str], Decimal]:
+    """An argparse type: a number from ``low`` to ``high`` (a wrong one is a usage error, exit 2)."""
+
+    def parse(text: str) -> Decimal:
+        value = decimal_argument(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be from {low:,} to {high:,}, not {text}")
+        return value
+
+    return parse
+
+
+class Once(argparse.Action):
+    """An option that may be given once: a second value is a usage error, not silently the winner."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        if getattr(namespace, self.dest, None) not in (None, self.default):
+            parser.error(f"{option_string} is given twice; give it once")
+        setattr(namespace, self.dest, values)
 
 
 def rate_argument(text: str) -> Decimal:

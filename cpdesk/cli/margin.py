@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from cpdesk.cli.arguments import add_json_option, decimal_argument
+from cpdesk.cli.arguments import Once, add_json_option, bounded_decimal
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.desk import Desk, MarginRequest
@@ -22,6 +22,9 @@ from cpdesk.engine.margin.calculator import (
     DEFAULT_MARGIN_CREDIT_HKD,
 )
 from cpdesk.engine.problems import Problem
+
+# HKD amounts given on the command line: none is negative, none beyond what cpdesk margins exactly.
+AMOUNT = bounded_decimal(Decimal(0), Decimal(10) ** 14, "an amount in HKD")
 
 # The JSON contract: these integer fields come first and in this order.
 JSON_FIELDS = (
@@ -50,23 +53,26 @@ def register(commands: Any) -> None:
         help="HKSCC initial margin of a portfolio (VaR Platform guide §3)",
         description="Replicate HKSCC's total MTM and margin requirement from an RPF01 and positions.",
     )
-    parser.add_argument("--rpf", required=True, metavar="RPF.csv", help="Risk Parameter File (RPF01)")
+    parser.add_argument(
+        "--rpf", required=True, action=Once, metavar="RPF.csv", help="Risk Parameter File (RPF01)"
+    )
     parser.add_argument(
         "--positions",
         required=True,
+        action=Once,
         metavar="POS.csv",
         help="InstrumentID,Quantity,ContractValue,MarketValue (HKD)",
     )
     parser.add_argument(
         "--multiplier",
-        type=decimal_argument,
+        type=bounded_decimal(Decimal(0), Decimal(100), "--multiplier"),
         default=Decimal(1),
         metavar="X",
         help="flat rate margin multiplier (DWH0081C; default 1)",
     )
     parser.add_argument(
         "--floor-rate",
-        type=decimal_argument,
+        type=bounded_decimal(Decimal(0), Decimal(1), "--floor-rate"),
         default=DEFAULT_FLOOR_RATE,
         metavar="X",
         help=f"portfolio margin floor rate (default {DEFAULT_FLOOR_RATE})",
@@ -90,25 +96,27 @@ def register(commands: Any) -> None:
     parser.add_argument("--holiday", action="store_true", help="apply the holiday add-on (Holiday_Factor)")
     parser.add_argument(
         "--margin-credit",
-        type=decimal_argument,
+        type=AMOUNT,
         default=DEFAULT_MARGIN_CREDIT_HKD,
         metavar="X",
         help="margin credit in HKD (default 5,000,000)",
     )
-    parser.add_argument("--alc", type=decimal_argument, metavar="X", help="apportioned liquid capital in HKD")
+    parser.add_argument("--alc", type=AMOUNT, metavar="X", help="apportioned liquid capital in HKD")
     parser.add_argument(
-        "--alc-multiplier", type=decimal_argument, metavar="X", help="apportioned liquid capital multiplier"
+        "--alc-multiplier",
+        type=bounded_decimal(Decimal(0), Decimal(1000), "--alc-multiplier"),
+        metavar="X",
+        help="apportioned liquid capital multiplier",
     )
+    parser.add_argument("--alc-cap", type=AMOUNT, metavar="X", help="apportioned liquid capital cap in HKD")
     parser.add_argument(
-        "--alc-cap", type=decimal_argument, metavar="X", help="apportioned liquid capital cap in HKD"
+        "--pla-rate",
+        type=bounded_decimal(Decimal(0), Decimal(10), "--pla-rate"),
+        metavar="X",
+        help="position limit add-on rate (e.g. 0.25)",
     )
-    parser.add_argument(
-        "--pla-rate", type=decimal_argument, metavar="X", help="position limit add-on rate (e.g. 0.25)"
-    )
-    parser.add_argument(
-        "--credit-risk-addon", type=decimal_argument, default=Decimal(0), metavar="X", help="HKD"
-    )
-    parser.add_argument("--adhoc-addon", type=decimal_argument, default=Decimal(0), metavar="X", help="HKD")
+    parser.add_argument("--credit-risk-addon", type=AMOUNT, default=Decimal(0), metavar="X", help="HKD")
+    parser.add_argument("--adhoc-addon", type=AMOUNT, default=Decimal(0), metavar="X", help="HKD")
     parser.add_argument(
         "--lenient",
         action="store_true",

@@ -8,6 +8,7 @@ Everything here is exact: decimals or integer ratios, never binary floating poin
 from __future__ import annotations
 
 import decimal
+import re
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -57,18 +58,34 @@ def tail_count(confidence_level: Decimal, scenario_count: int) -> int:
     return max(1, min(k, scenario_count))
 
 
-def parse_decimal(text: str) -> Decimal:
-    """Parse a plain decimal number, allowing thousands separators and surrounding spaces.
+# A number as a desk writes it: optional sign, ASCII digits, an optional decimal part and exponent;
+# or with thousands separators in their proper places only (1,234,567.89). Nothing Python alone
+# accepts ("0.01_39", Arabic-Indic digits), no comma elsewhere ("0,12" is not 12).
+_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,2})?")
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+MAX_NUMBER_CHARS = 64
+MAX_MAGNITUDE_EXPONENT = 20  # |value| < 10^21: every amount, rate and count cpdesk reads is far below
 
-    Raises ``ValueError`` for anything else (including NaN and infinities).
+
+def parse_decimal(text: str) -> Decimal:
+    """Parse a plain decimal number, with thousands separators only where they belong and
+    surrounding spaces allowed.
+
+    Raises ``ValueError`` saying why for anything else: empty, not a number, a misplaced comma,
+    NaN or infinity, more than 64 characters, or a magnitude of 10^21 or more.
     """
-    cleaned = text.strip().replace(",", "")
+    cleaned = text.strip()
     if not cleaned:
         raise ValueError("empty value")
-    try:
-        value = Decimal(cleaned)
-    except decimal.InvalidOperation:
-        raise ValueError(f"not a number: {text.strip()!r}") from None
-    if not value.is_finite():
-        raise ValueError(f"not a finite number: {text.strip()!r}")
+    if len(cleaned) > MAX_NUMBER_CHARS:
+        raise ValueError(f"{len(cleaned):,} characters is too long for a number")
+    if _GROUPED.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", "")
+    elif "," in cleaned:
+        raise ValueError(f"{cleaned!r} has a comma where no thousands separator can be (1,234,567.89)")
+    elif not _PLAIN.fullmatch(cleaned):
+        raise ValueError(f"not a number: {cleaned!r}")
+    value = Decimal(cleaned)
+    if value and value.adjusted() > MAX_MAGNITUDE_EXPONENT:
+        raise ValueError(f"{cleaned!r} is out of range (10^{MAX_MAGNITUDE_EXPONENT + 1} or more)")
     return value

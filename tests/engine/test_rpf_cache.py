@@ -104,3 +104,52 @@ def test_a_loaded_file_keeps_its_figures_when_its_cache_is_replaced(rpf_file: Pa
     assert load_rpf(rpf_file).value is not None
     assert cache_path_for(rpf_file).stat().st_mtime_ns != stamp  # a new cache took the name
     assert np.array_equal(mapped.scenarios.returns, before)
+
+
+def test_flipped_bytes_in_the_cached_matrix_are_noticed(rpf_file: Path) -> None:
+    good = load_rpf(rpf_file).value
+    cache = cache_path_for(rpf_file)
+    data = bytearray(cache.read_bytes())
+    for offset in range(len(data) - 64, len(data) - 8):  # inside the matrix's last values
+        data[offset] ^= 0x5A
+    cache.write_bytes(bytes(data))
+    os.utime(cache, ns=(cache.stat().st_atime_ns, cache.stat().st_mtime_ns))
+    again = load_rpf(rpf_file).value
+    assert good is not None
+    assert again is not None
+    assert_same(good, again)  # parsed again from the source, not taken from the damaged cache
+
+
+def test_another_files_cache_with_the_same_size_time_and_header_is_not_used(rpf_file: Path) -> None:
+    """A cache copied from a file that differs only in one scenario return (same size, time and
+    header): the CRC-32 of the whole source tells them apart."""
+    original = load_rpf(rpf_file).value
+    lines = rpf_file.read_bytes().split(b"\n")
+    row = next(i for i, line in enumerate(lines) if line.split(b",")[1:2] == [b"1"])
+    last = lines[row][-1:]
+    lines[row] = lines[row][:-1] + (b"1" if last != b"1" else b"2")  # one digit, same length
+    stat = rpf_file.stat()
+    rpf_file.write_bytes(b"\n".join(lines))
+    os.utime(rpf_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert rpf_file.stat().st_size == stat.st_size
+    loaded = load_rpf(rpf_file).value
+    direct = load_rpf(rpf_file, use_cache=False).value
+    assert original is not None
+    assert loaded is not None
+    assert direct is not None
+    assert_same(loaded, direct)
+    assert not np.array_equal(loaded.scenarios.returns, original.scenarios.returns)
+
+
+@pytest.mark.parametrize(
+    "meta", [b"[1, 2, 3]", b"[" * 100_000 + b"]" * 100_000, b'{"key": 5}', b"\xff\xfe", b"null"]
+)
+def test_a_cache_with_hostile_json_is_parsed_again(rpf_file: Path, meta: bytes) -> None:
+    import struct
+
+    good = load_rpf(rpf_file).value
+    cache_path_for(rpf_file).write_bytes(b"CPDRPF\x00\x01" + struct.pack("<Q", len(meta)) + meta)
+    again = load_rpf(rpf_file).value
+    assert good is not None
+    assert again is not None
+    assert_same(good, again)

@@ -196,7 +196,7 @@ def test_empty_scenario_value_inside_a_row() -> None:
 def test_infinite_scenario_value() -> None:
     problem = only_error(small_rpf().replace("700,1,0.010000,0.020000", "700,1,0.010000,inf"))
     assert (problem.line, problem.field) == (14, "column 4 (scenario 2)")
-    assert problem.message == "scenario return not a finite number: 'inf'"
+    assert problem.message == "scenario return not a number: 'inf'"
 
 
 def test_scenario_count_differs_from_header() -> None:

@@ -18,6 +18,11 @@ from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
 from cpdesk.engine.sources import Source, read_source, source_name
 
 AMOUNT_DECIMALS = 2
+# Exact rounding holds for |MV x return| < 10^14 HKD with |return| < 10^5 (portfolio.py); an amount
+# of a trillion HKD on one line is no real position, and beyond it cpdesk refuses rather than guess.
+MAX_AMOUNT_HKD = Decimal(10) ** 12
+MAX_QUANTITY = Decimal(10) ** 15
+_ACCOUNT_COLUMNS = frozenset({"account", "accountid", "accountno", "accountnumber", "clientaccount"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +111,28 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
         return Parsed((), (Problem(source, None, None, "no header row", code=ProblemCode.NO_HEADER),))
     header_line, header = body[0]
     columns: dict[str, int] = {}
+    account_column = None
     for index, name in enumerate(header):
         key = _POSITION_COLUMNS.get(_normalise(name))
-        if key is not None and key not in columns:
-            columns[key] = index
+        if _normalise(name) in _ACCOUNT_COLUMNS:
+            account_column = index
+        if key is None:
+            continue
+        if key in columns:
+            return Parsed(
+                (),
+                (
+                    Problem(
+                        source,
+                        header_line,
+                        name.strip(),
+                        f"column {name.strip()!r} is given twice (columns {_letter(columns[key])} and "
+                        f"{_letter(index)}): which one is meant?",
+                        code=ProblemCode.HEADER_FIELDS,
+                    ),
+                ),
+            )
+        columns[key] = index
     missing = [
         name for name in ("instrument", "quantity", "contract_value", "market_value") if name not in columns
     ]
@@ -129,6 +152,26 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
                 ),
             ),
         )
+
+    if account_column is not None:
+        accounts = sorted(
+            {row[account_column].strip() for _, row in body[1:] if account_column < len(row)} - {""}
+        )
+        if len(accounts) > 1:
+            shown = ", ".join(accounts[:5]) + (", ..." if len(accounts) > 5 else "")
+            return Parsed(
+                (),
+                (
+                    Problem(
+                        source,
+                        header_line,
+                        header[account_column].strip(),
+                        f"the file holds {len(accounts)} accounts ({shown}); one file is one portfolio: "
+                        "give each account's positions in a file of its own",
+                        code=ProblemCode.CONSISTENCY,
+                    ),
+                ),
+            )
 
     positions: list[Position] = []
     for line, row in body[1:]:
@@ -150,6 +193,19 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
                 values[key] = parse_decimal(cells[key])
             except ValueError as exc:
                 problems.append(Problem(source, line, label, f"{label}: {exc}"))
+                continue
+            limit = MAX_QUANTITY if key == "quantity" else MAX_AMOUNT_HKD
+            if abs(values[key]) > limit:
+                problems.append(
+                    Problem(
+                        source,
+                        line,
+                        label,
+                        f"{label} {cells[key]} is beyond {limit:,} (cpdesk margins exactly below it)",
+                        code=ProblemCode.OUT_OF_RANGE,
+                    )
+                )
+                del values[key]
                 continue
             if key != "quantity" and whole_cents(values[key]) is None:
                 problems.append(
@@ -226,3 +282,13 @@ def parse_flat_groups(source: Source, name: str | None = None) -> Parsed[Mapping
         groups[instrument] = group
         first_line[instrument] = line
     return Parsed(MappingProxyType(groups), tuple(problems))
+
+
+def _letter(index: int) -> str:
+    """A spreadsheet column letter for a 0-based index (A, B, ..., Z, AA, ...)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

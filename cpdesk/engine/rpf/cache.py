@@ -3,8 +3,9 @@
 ``<file>.cpdcache`` holds a small JSON description (the exact decimals of FieldTypes 3-7, the
 header, instrument ids, warnings) followed by the raw little-endian float64 scenario matrix,
 which a load maps into memory read-only rather than reads.
-It is keyed by the source's size, modification time and the SHA-256 of its header lines, plus
-the reading mode and cache version; any mismatch or damage means the source is parsed again.
+It is keyed by the source's size, modification time, the SHA-256 of its header lines and the
+CRC-32 of the whole file, plus the reading mode and cache version; the matrix carries its own
+CRC-32, checked at every load. Any mismatch or damage means the source is parsed again.
 No pickle: the cache is data, never code. It is written to a temporary name and renamed, so a
 reader never sees half a cache; a folder that cannot be written to simply gets no cache.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
 import os
 import struct
 from datetime import date
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+from isal import isal_zlib
 
 from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
 from cpdesk.engine.rpf.model import (
@@ -38,10 +41,11 @@ from cpdesk.engine.rpf.parser import parse_rpf
 from cpdesk.fileio import write_atomically
 
 CACHE_SUFFIX = ".cpdcache"
-CACHE_VERSION = 2  # 2: problems keep their code
+CACHE_VERSION = 3  # 2: problems keep their code; 3: CRC-32 of the source and of the matrix
 _MAGIC = b"CPDRPF\x00\x01"
 _ALIGN = 64
 _HEADER_PROBE_BYTES = 1 << 16
+_CRC_PIECE = 64 << 20
 
 
 def cache_path_for(source: Path) -> Path:
@@ -66,12 +70,32 @@ def load_rpf(
     return parsed
 
 
+def _crc32_of(path: Path) -> int:
+    """CRC-32 of a whole file (ISA-L: several GB/s), read through a mapping in pieces."""
+    crc = 0
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            return 0
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            view = memoryview(mapped)
+            try:
+                for start in range(0, size, _CRC_PIECE):
+                    crc = isal_zlib.crc32(view[start : start + _CRC_PIECE], crc)
+            finally:
+                view.release()
+    return crc
+
+
 def _cache_key(source: Path, lenient: bool) -> dict[str, Any] | None:
+    """What the cache must match: the file's size, time, header and the CRC-32 of all of it (so
+    another file with the same size, time and header, or an edit in place, is never taken for it)."""
     try:
         stat = source.stat()
         with source.open("rb") as handle:
             head = handle.read(_HEADER_PROBE_BYTES)
-    except OSError:
+        content_crc32 = _crc32_of(source)
+    except (OSError, ValueError):
         return None
     # The header is everything before the first data row: the 12 parameters and the
     # column line (which ends at the 13th newline).
@@ -86,6 +110,7 @@ def _cache_key(source: Path, lenient: bool) -> dict[str, Any] | None:
         "size": stat.st_size,
         "mtime_ns": stat.st_mtime_ns,
         "header_sha256": hashlib.sha256(head[:end]).hexdigest(),
+        "content_crc32": content_crc32,
         "lenient": lenient,
     }
 
@@ -136,7 +161,14 @@ def _encode(rpf: RiskParameterFile, problems: tuple[Problem, ...], key: dict[str
             for k, v in rpf.corporate_actions.items()
         ],
         "problems": [p.as_dict() for p in problems],
+        "matrix_crc32": _matrix_crc32(rpf.scenarios.returns, rpf.scenarios.max_abs_return),
     }
+
+
+def _matrix_crc32(returns: np.ndarray, max_abs: np.ndarray) -> int:
+    """CRC-32 of the matrix as the cache stores it (little-endian float64, then the row maxima)."""
+    crc = isal_zlib.crc32(np.ascontiguousarray(returns, dtype="<f8").data, 0)
+    return int(isal_zlib.crc32(np.ascontiguousarray(max_abs, dtype="<f8").data, crc))
 
 
 def _write_cache(
@@ -164,7 +196,7 @@ def _read_cache(target: Path, key: dict[str, Any], source: str) -> Parsed[RiskPa
             if length > 1 << 31:
                 return None
             meta = json.loads(handle.read(length))
-            if meta.get("key") != key:
+            if not isinstance(meta, dict) or meta.get("key") != key:
                 return None
             offset = len(_MAGIC) + 8 + length + (-(len(_MAGIC) + 8 + length) % _ALIGN)
             rows, cols = len(meta["ids"]), meta["hvar_count"] + meta["svar_count"]
@@ -177,11 +209,13 @@ def _read_cache(target: Path, key: dict[str, Any], source: str) -> Parsed[RiskPa
             np.memmap(target, dtype="<f8", mode="r", offset=offset, shape=(rows * cols + rows,))
         )
         returns, max_abs = floats[: rows * cols], floats[rows * cols :]
-    except (OSError, ValueError, KeyError, TypeError, struct.error):
-        return None
+        if _matrix_crc32(returns, max_abs) != meta["matrix_crc32"]:
+            return None  # damaged since it was written: parse the file again
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError, struct.error):
+        return None  # not a cache this cpdesk wrote, or a damaged one: parse the file again
     try:
         return _decode(meta, returns.reshape(rows, cols).astype(np.float64, copy=False), max_abs, source)
-    except (ValueError, KeyError, TypeError, ArithmeticError):
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError):
         return None
 
 

@@ -10,6 +10,12 @@ from cpdesk.engine.problems import ProblemCode, Severity
 from cpdesk.engine.rpf.model import EXPECTED_SHORTFALL_DISCRETE, HEADER_FIELDS, RpfHeader
 from cpdesk.engine.rpf.text import Lines, ProblemCollector, trim_cells
 
+# Bounds where the guide's layout (§2.2) gives none, far beyond any real file: they keep a damaged
+# or hostile header from asking for absurd memory or amounts.
+MAX_SCENARIOS = 100_000  # the guide's file has 1,000 HVaR and 1,018 SVaR scenarios
+MAX_ROUNDING_HKD = 10_000_000  # the guide rounds up to HKD 10,000
+MAX_HOLIDAY_FACTOR = Decimal(10)  # sqrt(H) - 1 for H consecutive holidays: 10 means 121 of them
+
 
 def find_column_header(lines: Lines) -> int | None:
     for index in range(min(len(lines), 64)):
@@ -56,15 +62,15 @@ def parse_header(lines: Lines, column_line: int, problems: ProblemCollector) -> 
         valuation_date=reader.valuation_date("Valuation_DT"),
         hvar_weight=reader.decimal("HVaR_WGT", low=Decimal(0), high=Decimal(1)),
         svar_weight=reader.decimal("SVaR_WGT", low=Decimal(0), high=Decimal(1)),
-        hvar_scenario_count=reader.integer("HVaR_Scen_Count", minimum=1),
-        svar_scenario_count=reader.integer("SVaR_Scen_Count", minimum=1),
-        stress_test_count=reader.integer("STV_Count", minimum=0),
+        hvar_scenario_count=reader.integer("HVaR_Scen_Count", minimum=1, maximum=MAX_SCENARIOS),
+        svar_scenario_count=reader.integer("SVaR_Scen_Count", minimum=1, maximum=MAX_SCENARIOS),
+        stress_test_count=reader.integer("STV_Count", minimum=0, maximum=MAX_SCENARIOS),
         hvar_confidence_level=reader.confidence("HVaR_CL"),
         svar_confidence_level=reader.confidence("SVaR_CL"),
         hvar_measure=reader.measure("HVaR_Measure"),
         svar_measure=reader.measure("SVaR_Measure"),
-        rounding_hkd=reader.integer("Rounding", minimum=1),
-        holiday_factor=reader.decimal("Holiday_Factor", low=Decimal(0)),
+        rounding_hkd=reader.integer("Rounding", minimum=1, maximum=MAX_ROUNDING_HKD),
+        holiday_factor=reader.decimal("Holiday_Factor", low=Decimal(0), high=MAX_HOLIDAY_FACTOR),
     )
     if not reader.ok:
         return None
@@ -107,17 +113,19 @@ class _HeaderValues:
         if (low is not None and value < low) or (high is not None and value > high):
             bounds = f"at least {low}" if high is None else f"between {low} and {high}"
             self._fail(name, f"{name} {value} must be {bounds}")
+            return Decimal(0)
         return value
 
-    def integer(self, name: str, *, minimum: int) -> int:
+    def integer(self, name: str, *, minimum: int, maximum: int) -> int:
         value = self._number(name)
         if value is None:
             return 0
         if value != value.to_integral_value():
             self._fail(name, f"{name} must be a whole number, got {value}")
             return 0
-        if value < minimum:
-            self._fail(name, f"{name} must be at least {minimum}, got {value}")
+        if not minimum <= value <= maximum:
+            self._fail(name, f"{name} must be from {minimum:,} to {maximum:,}, got {value}")
+            return 0
         return int(value)
 
     def confidence(self, name: str) -> Decimal:

@@ -13,7 +13,7 @@ from cpdesk.engine.rpf.header import find_column_header, parse_column_header, pa
 from cpdesk.engine.rpf.model import FieldType, RiskParameterFile
 from cpdesk.engine.rpf.rows import DataRows
 from cpdesk.engine.rpf.scenarios import build_scenarios
-from cpdesk.engine.rpf.text import Lines, ProblemCollector
+from cpdesk.engine.rpf.text import MAX_PROBLEMS, Lines, ProblemCollector, TooManyProblems, screen
 from cpdesk.engine.sources import Source, read_source, source_name
 
 
@@ -39,7 +39,26 @@ def parse_rpf(
 
 def parse_rpf_bytes(data: bytes, source: str, *, lenient: bool = False) -> Parsed[RiskParameterFile | None]:
     problems = ProblemCollector(source)
+    try:
+        return _parse(data, source, lenient, problems)
+    except TooManyProblems:
+        problems.items.append(
+            Problem(
+                source,
+                None,
+                None,
+                f"more than {MAX_PROBLEMS:,} problems: stopped reading (is this an RPF01 file?)",
+                code=ProblemCode.MALFORMED,
+            )
+        )
+        return Parsed(None, problems.finish())
+
+
+def _parse(
+    data: bytes, source: str, lenient: bool, problems: ProblemCollector
+) -> Parsed[RiskParameterFile | None]:
     lines = Lines.of(data)
+    skipped = screen(lines, problems)
     column_line = find_column_header(lines)
     if column_line is None:
         problems.add(
@@ -52,7 +71,8 @@ def parse_rpf_bytes(data: bytes, source: str, *, lenient: bool = False) -> Parse
     rows = DataRows(problems)
     scenario_lines: dict[FieldType, list[int]] = {FieldType.HVAR_SCENARIOS: [], FieldType.SVAR_SCENARIOS: []}
     for index in range(column_line + 1, len(lines)):
-        rows.route(lines, index, scenario_lines)
+        if index not in skipped:
+            rows.route(lines, index, scenario_lines)
 
     scenarios = None
     if header is not None:

@@ -12,16 +12,27 @@ import numpy.typing as npt
 from cpdesk.engine.problems import Problem, ProblemCode, Severity
 
 # Repeated problems of one kind (say every row of a truncated file) are listed this many
-# times, then summarised, so a broken 15,000-row file gives a readable report.
+# times, then summarised, so a broken 15,000-row file gives a readable report. A kind is the
+# problem's code unless the reader names a finer one.
 PROBLEMS_PER_KIND = 20
+# Past this many problems a file is garbage: reading stops rather than spend minutes on it.
+MAX_PROBLEMS = 2_000
+# No RPF01 row comes near this (2,018 scenarios of 64 characters are 130 KB).
+MAX_LINE_BYTES = 1 << 20
+
+
+class TooManyProblems(Exception):
+    """Raised by :meth:`ProblemCollector.add` at :data:`MAX_PROBLEMS`: the reader stops."""
 
 
 class ProblemCollector:
-    """Collects problems, capping each kind at :data:`PROBLEMS_PER_KIND`."""
+    """Collects problems, capping each kind at :data:`PROBLEMS_PER_KIND` and the whole at
+    :data:`MAX_PROBLEMS` (then :class:`TooManyProblems` stops the reader)."""
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.items: list[Problem] = []
+        self.total = 0
         self._counts: dict[str, int] = {}
         self._codes: dict[str, ProblemCode] = {}
 
@@ -35,12 +46,15 @@ class ProblemCollector:
         kind: str | None = None,
         severity: Severity = Severity.ERROR,
     ) -> None:
-        key = kind or message
+        key = kind or code.value
         seen = self._counts.get(key, 0)
         self._counts[key] = seen + 1
         self._codes.setdefault(key, code)
         if seen < PROBLEMS_PER_KIND:
             self.items.append(Problem(self.source, line, field, message, severity, code))
+        self.total += 1
+        if self.total >= MAX_PROBLEMS:
+            raise TooManyProblems
 
     def finish(self) -> tuple[Problem, ...]:
         for kind, count in self._counts.items():
@@ -50,7 +64,7 @@ class ProblemCollector:
                         self.source,
                         None,
                         None,
-                        f"... and {count - PROBLEMS_PER_KIND} more like: {kind}",
+                        f"... and {count - PROBLEMS_PER_KIND:,} more like: {kind}",
                         code=self._codes[kind],
                     )
                 )
@@ -88,10 +102,14 @@ class Lines:
         return self.data[self.starts[index] : self.ends[index]]
 
     def cells(self, index: int) -> list[str]:
+        """The line's cells (a line :func:`screen` passed is UTF-8 and of bounded length)."""
         text = self.raw(index).decode("utf-8", errors="replace")
         if index == 0:
             text = text.removeprefix("\ufeff")
-        return next(csv.reader([text]), [])
+        try:
+            return next(csv.reader([text]), [])
+        except csv.Error:  # a cell over the csv module's limit: it fails as a value, by its line
+            return text.split(",")
 
 
 def trim_cells(cells: Sequence[str]) -> list[str]:
@@ -100,3 +118,34 @@ def trim_cells(cells: Sequence[str]) -> list[str]:
     while end and not cells[end - 1].strip():
         end -= 1
     return [c.strip() for c in cells[:end]]
+
+
+def screen(lines: Lines, problems: ProblemCollector) -> set[int]:
+    """The lines no reader should touch: longer than :data:`MAX_LINE_BYTES`, or not UTF-8 text;
+    each is a problem naming its line. (Vectorised: an ASCII file costs one pass.)"""
+    skipped: set[int] = set()
+    lengths = lines.ends - lines.starts
+    for index in np.flatnonzero(lengths > MAX_LINE_BYTES).tolist():
+        problems.add(
+            index + 1,
+            None,
+            f"line of {int(lengths[index]):,} bytes: longer than any RPF01 row ({MAX_LINE_BYTES:,} at most)",
+            code=ProblemCode.TOO_LARGE,
+        )
+        skipped.add(index)
+    high = np.flatnonzero(np.frombuffer(lines.data, dtype=np.uint8) >= 0x80)
+    if len(high):
+        for index in np.unique(np.searchsorted(lines.starts, high, side="right") - 1).tolist():
+            if index in skipped:
+                continue
+            try:
+                lines.raw(index).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problems.add(
+                    index + 1,
+                    None,
+                    f"not UTF-8 text (byte {exc.start + 1} of the line); save the file as UTF-8",
+                    code=ProblemCode.ENCODING,
+                )
+                skipped.add(index)
+    return skipped
