@@ -57,6 +57,9 @@ def parse_rpf_bytes(data: bytes, source: str, *, lenient: bool = False) -> Parse
 def _parse(
     data: bytes, source: str, lenient: bool, problems: ProblemCollector
 ) -> Parsed[RiskParameterFile | None]:
+    if not data.strip():
+        problems.add(None, None, "the file is empty", code=ProblemCode.NO_HEADER)
+        return Parsed(None, problems.finish())
     lines = Lines.of(data)
     skipped = screen(lines, problems)
     column_line = find_column_header(lines)

@@ -85,6 +85,9 @@ class Lines:
 
     @classmethod
     def of(cls, data: bytes) -> Lines:
+        if not data:
+            nothing = np.zeros(0, dtype=np.int64)
+            return cls(data, nothing, nothing)
         raw = np.frombuffer(data, dtype=np.uint8)
         newlines = np.flatnonzero(raw == 0x0A).astype(np.int64)
         starts = np.concatenate(([0], newlines + 1)).astype(np.int64)
