@@ -6,7 +6,6 @@ import argparse
 import sys
 import time
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncssh
@@ -16,6 +15,8 @@ from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, fail
 from cpdesk.connectors.sftp.hostkeys import sha256_fingerprint
 from cpdesk.connectors.sftp.profile import BUILT_IN, HKT, ProfileError, TradingDays, load_profile
 from cpdesk.desk import Desk
+from cpdesk.engine.keys import KEY_FILE_LIMIT
+from cpdesk.engine.sources import read_file
 from cpdesk.simulator.day import publish_day, publish_hostile_names
 from cpdesk.simulator.server import SimulatedFacility
 
@@ -109,7 +110,7 @@ def run_serve(args: argparse.Namespace) -> int:
     for item in args.authorize:
         account, _, key_file = item.partition("=")
         try:
-            facility.authorize(account, Path(key_file).read_text())
+            facility.authorize(account, read_file(key_file, KEY_FILE_LIMIT).decode("utf-8", "replace"))
         except (OSError, ValueError, asyncssh.KeyImportError) as exc:
             return fail("facility serve", f"--authorize {item}: {exc}")
     published = publish_day(facility, args.participant, day, args.rpf_instruments)

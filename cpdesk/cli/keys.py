@@ -17,7 +17,8 @@ from cpdesk.cli.reporters import say_step
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.desk import Desk
 from cpdesk.engine.hkex import DERIVATIVES_ACCOUNT
-from cpdesk.engine.keys import KeyUrgency
+from cpdesk.engine.keys import KEY_FILE_LIMIT, KeyUrgency
+from cpdesk.engine.sources import read_file
 
 URGENCY_STYLE = {
     KeyUrgency.OK: "green",
@@ -71,7 +72,7 @@ def _passphrase(path: Path | None) -> bytes | None:
     if path is None:
         return None
     try:
-        passphrase = path.read_bytes().rstrip(b"\r\n")
+        passphrase = read_file(path, KEY_FILE_LIMIT).rstrip(b"\r\n")
     except OSError as exc:
         raise ConfigurationError(f"{path}: {exc.strerror or exc}") from None
     if not passphrase:

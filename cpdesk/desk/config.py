@@ -13,6 +13,8 @@ from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.connectors.sftp.client import Credentials
 from cpdesk.connectors.sftp.profile import Address, FacilityProfile, ProfileError, TradingDays, load_profile
 from cpdesk.desk.config_schema import check_config
+from cpdesk.engine.keys import KEY_FILE_LIMIT
+from cpdesk.engine.sources import read_file
 from cpdesk.fileio import write_atomically
 
 DEFAULT_NAME = "cpdesk.toml"
@@ -124,9 +126,9 @@ def _facility(base: Path, raw: dict[str, Any], index: int) -> FacilityConfig:
         if "passphrase_file" in account:
             passphrase_path = _path(base, account["passphrase_file"], f"{where} passphrase_file")
             try:
-                passphrase = passphrase_path.read_text().rstrip("\n")
-            except OSError as exc:
-                raise ConfigurationError(f"{where}: cannot read {passphrase_path}: {exc.strerror}") from None
+                passphrase = read_file(passphrase_path, KEY_FILE_LIMIT).decode("utf-8").rstrip("\n")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigurationError(f"{where}: cannot read {passphrase_path}: {exc}") from None
         accounts.append(Credentials(name, _path(base, account.get("key"), f"{where} key"), passphrase))
         if "registered" in account:
             try:

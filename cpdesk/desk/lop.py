@@ -29,6 +29,8 @@ from cpdesk.engine.hkex import LOP_REPORT_FOLDER, LOP_RESULT_FOLDER
 from cpdesk.engine.lop.results import RESULT_NAME, LopResult, parse_lop_result
 from cpdesk.engine.lop.schema import LopSchema
 from cpdesk.engine.lop.validate import LopValidation, summarise, validate_report
+from cpdesk.engine.lop.xlsx import MAX_WORKBOOK_BYTES as LOP_WORKBOOK_LIMIT
+from cpdesk.engine.sources import read_file
 from cpdesk.engine.status import LopOutcome, UploadKind, UploadResult
 
 POLL_SECONDS = 2.0
@@ -133,7 +135,7 @@ def _prepare(
     clock: Callable[[], float],
 ) -> LopUpload | _Claimed:
     try:
-        content = path.read_bytes()
+        content = read_file(path, LOP_WORKBOOK_LIMIT)
     except OSError as exc:
         return LopUpload(path, LopOutcome.UNREADABLE, f"{path}: cannot read: {exc.strerror or exc}")
     validation = validate_report(path.name, content, schema, today, config.trading_days)

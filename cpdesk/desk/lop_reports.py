@@ -16,6 +16,7 @@ from cpdesk.engine.calendar import HKT, TradingDays
 from cpdesk.engine.lop.schema import LopSchema, SchemaError, load_schema
 from cpdesk.engine.lop.template import template_workbook
 from cpdesk.engine.lop.validate import LopValidation, validate_report, validate_rows
+from cpdesk.engine.lop.xlsx import MAX_WORKBOOK_BYTES
 from cpdesk.engine.problems import ProblemCode
 from cpdesk.engine.sources import Source, read_source, source_name
 from cpdesk.engine.status import UploadResult
@@ -132,7 +133,7 @@ def validate_source(
     by, default the path's)."""
     shown = os.path.basename(source_name(source, name))
     try:
-        content = read_source(source)
+        content = read_source(source, MAX_WORKBOOK_BYTES)
     except OSError as exc:
         failed = LopValidation(shown)
         failed.add(f"cannot read {source_name(source)}: {exc.strerror or exc}", ProblemCode.UNREADABLE)

@@ -16,7 +16,15 @@ from openpyxl.styles import Font
 from cpdesk.connectors.errors import InputRejected
 from cpdesk.connectors.store.localfiles import write_new_file
 from cpdesk.engine.hkex import ACCOUNT_SUFFIXES, PARTICIPANT_CODE
-from cpdesk.engine.keys import KeyFormatError, check_registrable, looks_private, parse_public_key
+from cpdesk.engine.keys import (
+    KEY_FILE_LIMIT,
+    MD5_FINGERPRINT,
+    KeyFormatError,
+    check_registrable,
+    looks_private,
+    parse_public_key,
+)
+from cpdesk.engine.sources import read_file
 
 
 class RegistrationRefused(InputRejected):
@@ -86,15 +94,20 @@ def build_registration(
     members: dict[str, bytes] = {}
     for account in accounts:
         public, fingerprint = folder / f"{account}.pub", folder / f"{account}.fpt"
-        missing = [p.name for p in (public, fingerprint) if not p.exists()]
+        missing = [p.name for p in (public, fingerprint) if not p.exists() and not p.is_symlink()]
         if missing:
             problems.append(
                 f"{', '.join(missing)} missing in {folder} (create with `cpdesk keys new {account}`)"
             )
             continue
-        public_text = public.read_text("utf-8", errors="replace")
-        fingerprint_text = fingerprint.read_text("utf-8", errors="replace").strip().lower()
-        if looks_private(public_text) or looks_private(fingerprint_text):
+        try:
+            public_text = read_file(public, KEY_FILE_LIMIT).decode("utf-8", errors="replace")
+            fingerprint_raw = read_file(fingerprint, KEY_FILE_LIMIT).decode("utf-8", errors="replace")
+        except OSError as exc:
+            problems.append(str(exc))
+            continue
+        fingerprint_text = fingerprint_raw.strip().lower()
+        if looks_private(public_text) or looks_private(fingerprint_raw):  # before any case change
             problems.append(
                 f"{account}: a private key is in {public.name} or {fingerprint.name}; never send it"
             )
@@ -107,9 +120,14 @@ def build_registration(
         why = check_registrable(key)
         if why:
             problems.append(f"{public.name}: {why}")
-        if fingerprint_text != key.md5_fingerprint:
+        if not MD5_FINGERPRINT.fullmatch(fingerprint_text):
+            # Never echo what the file holds: it could be anything, a key included.
             problems.append(
-                f"{fingerprint.name} says {fingerprint_text!r} but {public.name} has {key.md5_fingerprint}"
+                f"{fingerprint.name} does not hold an MD5 fingerprint (16 hex octets with colons)"
+            )
+        elif fingerprint_text != key.md5_fingerprint:
+            problems.append(
+                f"{fingerprint.name} says {fingerprint_text} but {public.name} has {key.md5_fingerprint}"
             )
         members[public.name] = public_text.encode()
         members[fingerprint.name] = (fingerprint_text + "\n").encode()

@@ -80,11 +80,18 @@ def check_reports(paths: Iterable[Path], catalogue: Catalogue) -> ReportCheck:
                     code=ProblemCode.FILE_NAME,
                 )
             )
-    found = collect(p for p in paths if p.exists())
-    checks = tuple(
-        check_pair(pair.name, read_zip(pair.control), read_zip(pair.data), catalogue)
-        for _, pair in sorted(found.pairs.items())
-    )
+    try:
+        found = collect(p for p in paths if p.exists())
+    except OSError as exc:
+        return ReportCheck((), (), (*unusable, _unreadable(exc)))
+    checks = []
+    for _, pair in sorted(found.pairs.items()):
+        try:
+            control, data = read_zip(pair.control), read_zip(pair.data)
+        except OSError as exc:  # a folder, a pipe, a device, too large, unreadable
+            unusable.append(_unreadable(exc))
+            continue
+        checks.append(check_pair(pair.name, control, data, catalogue))
     skipped = []
     for other in found.others:
         if parse_report_file_name(other.name) is not None or other in paths:
@@ -96,7 +103,19 @@ def check_reports(paths: Iterable[Path], catalogue: Catalogue) -> ReportCheck:
             else "unknown file, not checked"
         )
         skipped.append(SkippedFile(other, note))
-    return ReportCheck(checks, tuple(skipped), tuple(unusable))
+    if not checks and not unusable:
+        named = ", ".join(str(p) for p in paths)
+        unusable.append(
+            Problem(
+                named, None, None, f"no report pair files here ({PAIR_NAME_HELP})", code=ProblemCode.FILE_NAME
+            )
+        )
+    return ReportCheck(tuple(checks), tuple(skipped), tuple(unusable))
+
+
+def _unreadable(exc: OSError) -> Problem:
+    where = str(exc.filename) if exc.filename else "a named path"
+    return Problem(where, None, None, exc.strerror or str(exc), code=ProblemCode.UNREADABLE)
 
 
 def show_report(path: Path) -> ReportView:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cpdesk.engine.calendar import HKT, TradingDays
+from cpdesk.engine.sources import read_file
 
 __all__ = [
     "BUILT_IN",
@@ -27,6 +28,7 @@ __all__ = [
     "parse_profile",
 ]
 BUILT_IN = ("derivatives", "securities-rap")
+MAX_PROFILE_BYTES = 1 << 20
 
 
 class ProfileError(ValueError):
@@ -222,8 +224,8 @@ def load_profile(name_or_path: str, base: Path | None = None) -> FacilityProfile
     if base is not None and not path.is_absolute():
         path = base / path
     try:
-        return parse_profile(path.read_text("utf-8"), str(path))
-    except OSError as exc:
+        return parse_profile(read_file(path, MAX_PROFILE_BYTES).decode("utf-8"), str(path))
+    except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(
             f"profile {name_or_path!r}: not built in ({', '.join(BUILT_IN)}) and {exc}"
         ) from None

@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cpdesk.connectors.errors import ConfigurationError, InputRejected
-from cpdesk.engine.keys import KeyFormatError, PublicKey, parse_public_key
+from cpdesk.engine.keys import KEY_FILE_LIMIT, KeyFormatError, PublicKey, parse_public_key
+from cpdesk.engine.sources import read_file
 from cpdesk.fileio import write_atomically
 
 RSA_BITS = 2048  # HKEX accepts RSA 2048-bit keys (guide §3.2.1)
@@ -72,7 +73,7 @@ def new_key_pair(account: str, folder: Path, passphrase: bytes | None = None) ->
 def read_public_key(path: Path) -> PublicKey:
     """Raises InputRejected, naming the file and why."""
     try:
-        return parse_public_key(path.read_text("utf-8", errors="replace"))
+        return parse_public_key(read_file(path, KEY_FILE_LIMIT).decode("utf-8", errors="replace"))
     except OSError as exc:
         raise InputRejected(f"{path}: {exc.strerror or exc}") from None
     except KeyFormatError as exc:
@@ -82,7 +83,7 @@ def read_public_key(path: Path) -> PublicKey:
 def public_key_of_private(path: Path, passphrase: bytes | None = None) -> PublicKey:
     """The public half of a private key file (the private key itself is not kept)."""
     try:
-        private = serialization.load_ssh_private_key(path.read_bytes(), passphrase)
+        private = serialization.load_ssh_private_key(read_file(path, KEY_FILE_LIMIT), passphrase)
     except (OSError, ValueError, TypeError) as exc:
         raise ConfigurationError(f"{path}: cannot read the private key ({type(exc).__name__})") from None
     line = private.public_key().public_bytes(

@@ -10,13 +10,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cpdesk.engine.problems import Problem
+from cpdesk.engine.problems import Problem, ProblemCode
 from cpdesk.engine.reports.csvdata import DataFile, parse_data_file
 from cpdesk.engine.reports.names import PairPart, ReportFileName, parse_report_file_name
 from cpdesk.engine.reports.pairs import ZipFile
-from cpdesk.engine.reports.zipsafe import read_single_member
+from cpdesk.engine.reports.zipsafe import ZipLimits, read_single_member
+from cpdesk.engine.sources import read_file
 
-MAX_ZIP_BYTES = 4 * 1024**3
+MAX_ZIP_BYTES = 2 * 1024**3
+MAX_SHOWN_BYTES = 64 * 1024**2  # records shown or reconciled are held in memory: far above any report's
 
 
 @dataclass
@@ -65,18 +67,23 @@ def read_zip(path: Path | None) -> ZipFile | None:
     """The file's bytes for the engine's checks (refusing anything absurdly large)."""
     if path is None:
         return None
-    if path.stat().st_size > MAX_ZIP_BYTES:
-        raise OSError(f"{path}: larger than {MAX_ZIP_BYTES:,} bytes")
-    return ZipFile(path.name, path.read_bytes())
+    return ZipFile(path.name, read_file(path, MAX_ZIP_BYTES))
 
 
 def read_data_file(path: Path) -> tuple[DataFile | None, tuple[Problem, ...]]:
-    """A report data file (a .CSV.ZIP or a plain CSV) read into records, with its problems."""
-    content = path.read_bytes()
+    """A report data file (a .CSV.ZIP or a plain CSV) read into records, with its problems.
+
+    Records are held in memory to be shown: a data file over :data:`MAX_SHOWN_BYTES` is refused
+    (``report check`` verifies any size in bounded memory)."""
+    try:
+        content = read_file(path, MAX_ZIP_BYTES if path.name.upper().endswith(".ZIP") else MAX_SHOWN_BYTES)
+    except OSError as exc:
+        return None, (Problem(str(path), None, None, exc.strerror or str(exc), code=ProblemCode.UNREADABLE),)
     name = parse_report_file_name(path.name)
     problems: tuple[Problem, ...] = ()
     if path.name.upper().endswith(".ZIP"):
-        member = read_single_member(content, path.name, name.member_name if name else None)
+        limits = ZipLimits(max_member_bytes=MAX_SHOWN_BYTES)
+        member = read_single_member(content, path.name, name.member_name if name else None, limits)
         problems = member.problems
         if member.value is None:
             return None, problems

@@ -1,6 +1,8 @@
 """SSH keys: file formats and fingerprints, validity rules, and HKEX's result and warning files."""
 
 from cpdesk.engine.keys.formats import (
+    KEY_FILE_LIMIT,
+    MD5_FINGERPRINT,
     KeyFormatError,
     PublicKey,
     check_registrable,
@@ -30,6 +32,8 @@ from cpdesk.engine.keys.rules import (
 
 __all__ = [
     "HKEX_WARNING_DAYS",
+    "KEY_FILE_LIMIT",
+    "MD5_FINGERPRINT",
     "OVERLAP_DAYS",
     "RESULT_NAME",
     "VALIDITY_DAYS",

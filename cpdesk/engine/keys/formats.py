@@ -15,6 +15,8 @@ import struct
 from dataclasses import dataclass
 
 RFC4716_WIDTH = 70
+KEY_FILE_LIMIT = 64 * 1024  # a public key or fingerprint file is a few hundred bytes
+MD5_FINGERPRINT = re.compile(r"(?:[0-9a-f]{2}:){15}[0-9a-f]{2}")
 
 _BEGIN = re.compile(r"^-{4,5} ?BEGIN SSH2 PUBLIC KEY ?-{4,5}$")
 _END = re.compile(r"^-{4,5} ?END SSH2 PUBLIC KEY ?-{4,5}$")

@@ -11,8 +11,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from cpdesk.engine.sources import read_file
+
 TYPES = ("text", "integer", "decimal", "date")
 KINDS = ("LOPBI", "LOPTO", "SOLBI", "SOLTO")
+
+MAX_SCHEMA_BYTES = 1 << 20  # a schema is a few pages of TOML
 
 
 class SchemaError(ValueError):
@@ -135,4 +139,8 @@ def load_schema(path: Path | None = None) -> LopSchema:
     if path is None:
         text = resources.files("cpdesk.engine.lop").joinpath("schema.toml").read_text("utf-8")
         return parse_schema(text, "built-in LOP schema")
-    return parse_schema(path.read_text("utf-8"), str(path))
+    try:
+        text = read_file(path, MAX_SCHEMA_BYTES).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SchemaError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    return parse_schema(text, str(path))

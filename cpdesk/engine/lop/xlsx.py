@@ -19,6 +19,7 @@ MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 MAX_PART_BYTES = 512 * 1024 * 1024
+MAX_WORKBOOK_BYTES = 100 * 1024 * 1024  # a LOP report of 50,000 rows is about 3 MB
 
 Value = str | float | int | bool | None
 _ZIP_ODDITIES = (

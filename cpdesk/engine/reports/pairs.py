@@ -17,8 +17,8 @@ import numpy as np
 from cpdesk.engine.problems import Problem, ProblemCode, Severity
 from cpdesk.engine.reports.catalogue import Catalogue, ReportInfo
 from cpdesk.engine.reports.control import ControlRecord, parse_control
-from cpdesk.engine.reports.csvdata import DataFile, parse_data_file
 from cpdesk.engine.reports.names import ReportFileName
+from cpdesk.engine.reports.stream import DataStreamCheck
 from cpdesk.engine.reports.zipsafe import DEFAULT_LIMITS, ZipLimits, read_single_member
 
 
@@ -35,8 +35,8 @@ class PairCheck:
     name: ReportFileName
     info: ReportInfo | None
     control: ControlRecord | None
-    data: DataFile | None
     problems: tuple[Problem, ...]
+    fields: tuple[str, ...] | None = None  # the data file's header record
 
     @property
     def ok(self) -> bool:
@@ -160,7 +160,7 @@ def check_pair(
         problems += parsed.problems
         control = parsed.value
 
-    data, records = None, None
+    records, fields = None, None
     if info is not None and info.parser == "rpf01":
         # RPF01's content is its own layout (guide §2), not a field-name CSV: count its lines,
         # in pieces as it is inflated.
@@ -170,14 +170,29 @@ def check_pair(
         )
         records = counter.records if content is not None else None
     else:
+        # Checked as it is inflated, never held whole: a 17 MB zip may hold 400 MB of records.
+        stream = DataStreamCheck(data_source, control.business_date if control else None)
         content = _member(
-            data_zip, data_source, name.stem + ".CSV", ProblemCode.MISSING_DATA, limits, problems
+            data_zip, data_source, name.stem + ".CSV", ProblemCode.MISSING_DATA, limits, problems, stream
         )
         if content is not None:
-            parsed_data = parse_data_file(content, data_source)
-            problems += parsed_data.problems
-            data = parsed_data.value
-            records = data.record_count if data else None
+            stream.finish()
+            problems += stream.problems
+            if stream.fields is None:
+                problems.append(
+                    Problem(
+                        data_source,
+                        None,
+                        None,
+                        "data file has no header record",
+                        Severity.ERROR,
+                        ProblemCode.NO_HEADER,
+                    )
+                )
+            else:
+                records, fields = stream.records, stream.fields
+                if info is not None and info.fields:
+                    problems += header_problems(data_source, stream.fields, info.fields)
 
     if control is not None:
         problems += _against_name(name, control, control_source)
@@ -192,9 +207,7 @@ def check_pair(
                     ProblemCode.RECORD_COUNT,
                 )
             )
-        if data is not None:
-            problems += _data_consistency(control, data, info, data_source)
-    return PairCheck(name, info, control, data, tuple(problems))
+    return PairCheck(name, info, control, tuple(problems), fields)
 
 
 def _member(
@@ -240,28 +253,4 @@ def _against_name(name: ReportFileName, control: ControlRecord, source: str) -> 
                 ProblemCode.FILE_DATE,
             )
         )
-    return problems
-
-
-def _data_consistency(
-    control: ControlRecord, data: DataFile, info: ReportInfo | None, source: str
-) -> list[Problem]:
-    problems = header_problems(source, data.fields, info.fields) if info is not None and info.fields else []
-    column = data.column("Business Date")
-    if column is None:
-        return problems
-    expected = f"{control.business_date:%Y%m%d}"
-    for record in data.records:
-        value = record.values[column] if column < len(record.values) else ""
-        if value != expected:
-            problems.append(
-                Problem(
-                    source,
-                    record.number,
-                    "Business Date",
-                    f"Business Date {value!r} differs from the control file's {expected}",
-                    Severity.ERROR,
-                    ProblemCode.BUSINESS_DATE,
-                )
-            )
     return problems

@@ -72,8 +72,7 @@ def test_the_seed_sample_is_whole_and_consistent() -> None:
     assert result.info is not None
     assert result.info.name == "Risk - Northbound MSTD Requirement Report"
     assert (result.record_count, result.business_date) == (3, date(2021, 5, 7))
-    assert result.data is not None
-    assert result.data.fields == FIELDS
+    assert result.fields == FIELDS
     assert result.as_dict() == {
         **seed.PAIR_SUMMARY,
         "known": True,
