@@ -20,10 +20,11 @@ from decimal import Decimal
 from openpyxl.utils import get_column_letter
 
 from cpdesk.engine.lop.schema import Column, LopSchema, ReportKind
-from cpdesk.engine.lop.xlsx import Value, WorkbookError, open_workbook
+from cpdesk.engine.lop.xlsx import UnsavedFormula, Value, WorkbookError, open_workbook
 from cpdesk.engine.numbers import parse_decimal
 from cpdesk.engine.problems import Problem, ProblemCode, Severity, errors_in
 
+MAX_EXCEL_SERIAL = 2_958_465  # 9999-12-31, Excel's last date
 FILE_NAME = re.compile(r"^(?P<kind>[A-Za-z]+)_(?P<submitter>[^_]*)_(?P<date>[^_.]*)\.(?P<ext>[A-Za-z]+)$")
 
 
@@ -277,6 +278,14 @@ class _RowChecker:
         """The typed value of a cell (None when empty) and whether it is acceptable."""
         index = self.where[column.name]
         raw = values[index] if index < len(values) else None
+        if isinstance(raw, UnsavedFormula):
+            self.problem(
+                _cell(index, number),
+                f"{column.name}: the formula {raw[:40]} has no saved value; open the workbook in Excel "
+                "and save it",
+                column=column.name,
+            )
+            return None, False
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if column.required:
                 self.problem(
@@ -304,6 +313,14 @@ class _RowChecker:
     def row(self, number: int, values: list[Value]) -> None:
         typed: dict[str, object] = {}
         failed: set[str] = set()
+        width = max(self.where.values(), default=-1) + 1
+        beyond = next((i for i in range(width, len(values)) if values[i] not in (None, "")), None)
+        if beyond is not None:
+            self.problem(
+                _cell(beyond, number),
+                "a value outside the report's columns (the header names none here): move it or delete it",
+                ProblemCode.HEADER_FIELDS,
+            )
         for column in self.kind.columns:
             typed[column.name], ok = self.value(column, values, number)
             if not ok:
@@ -428,6 +445,8 @@ def _typed(kind: str, value: Value, excel_epoch: date) -> object:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if 19_000_101 <= value <= 29_991_231:  # typed as a number: 20200511
             return _yyyymmdd(str(int(value)))
+        if not 1 <= value <= MAX_EXCEL_SERIAL:
+            raise ValueError(f"{value:g} is neither a yyyymmdd date nor an Excel date")
         return excel_epoch + timedelta(days=int(value))
     return _yyyymmdd(str(value))
 

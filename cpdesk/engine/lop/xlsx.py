@@ -18,8 +18,16 @@ from xml.etree import ElementTree
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-MAX_PART_BYTES = 512 * 1024 * 1024
+MAX_PART_BYTES = 200 * 1024 * 1024  # a 50,000-row sheet is about 10 MB of XML
+MAX_COLUMNS = 16_384  # Excel's last column, XFD
+MAX_ROWS = 1_048_576  # Excel's last row
 MAX_WORKBOOK_BYTES = 100 * 1024 * 1024  # a LOP report of 50,000 rows is about 3 MB
+
+
+class UnsavedFormula(str):
+    """A formula cell with no saved result (written by a program, never opened in Excel): the
+    text is the formula."""
+
 
 Value = str | float | int | bool | None
 _ZIP_ODDITIES = (
@@ -54,14 +62,20 @@ class Workbook:
             for _, element in ElementTree.iterparse(stream, events=("end",)):
                 tag = element.tag
                 if tag == MAIN + "c":
-                    column = _column_index(element.get("r", ""))
+                    reference = element.get("r", "")
+                    column = _column_index(reference)
                     if column is None:
                         column = len(values)
+                    if column >= MAX_COLUMNS:
+                        raise WorkbookError(f"cell {reference[:20]!r} is beyond Excel's last column (XFD)")
                     while len(values) < column:
                         values.append(None)
                     values.append(self._value(element))
+                    element.clear()
                 elif tag == MAIN + "row":
                     number = int(element.get("r") or number + 1)  # "r" is optional (ECMA-376)
+                    if not 0 < number <= MAX_ROWS:
+                        raise WorkbookError(f"row {number:,} is beyond Excel's last row ({MAX_ROWS:,})")
                     yield number, values
                     values = []
                     element.clear()
@@ -73,7 +87,8 @@ class Workbook:
             return _string_item(inline) if inline is not None else ""
         raw = cell.findtext(MAIN + "v")
         if raw is None:
-            return None
+            formula = cell.findtext(MAIN + "f")
+            return UnsavedFormula(f"={formula}") if formula is not None else None
         if kind == "s":
             return self.shared[int(raw)]
         if kind in ("str", "e"):
@@ -96,10 +111,13 @@ def _string_item(item: ElementTree.Element) -> str:
 
 
 def _column_index(reference: str) -> int | None:
+    """0-based column of a cell reference ("C7" -> 2); stops counting past Excel's columns."""
     index = 0
     for char in reference:
         if "A" <= char <= "Z":
             index = index * 26 + ord(char) - 64
+            if index > MAX_COLUMNS:
+                return MAX_COLUMNS
         else:
             break
     return index - 1 if index else None
@@ -133,6 +151,11 @@ def _open(content: bytes) -> Workbook:
     for info in archive.infolist():
         if info.file_size > MAX_PART_BYTES:
             raise WorkbookError(f"{info.filename} inflates to {info.file_size:,} bytes")
+        if info.filename.lower().endswith("vbaproject.bin"):
+            raise WorkbookError(
+                "the workbook holds macros (a .xlsm saved under an .xlsx name): save it as a plain "
+                "Excel Workbook (.xlsx)"
+            )
     workbook = ElementTree.fromstring(_read(archive, "xl/workbook.xml"))
     relations = ElementTree.fromstring(_read(archive, "xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in relations.iter(PACKAGE_REL + "Relationship")}
