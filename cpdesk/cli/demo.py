@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from cpdesk.cli.arguments import add_json_option
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from cpdesk.cli.reporters import PlainReporter, RichReporter, print_summary
 from cpdesk.cli.sync import summary
+from cpdesk.cli.tables import new_console, show
 from cpdesk.connectors.sftp.hostkeys import KnownHosts
 from cpdesk.connectors.sftp.profile import HKT, TradingDays, load_profile
 from cpdesk.connectors.store.keyfiles import write_new_rsa_key
@@ -78,7 +78,7 @@ def _demo_clock(day_end: datetime) -> Callable[[], datetime]:
 def run_demo(args: argparse.Namespace) -> int:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cpdesk-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
-    console = Console(stderr=args.json, width=None if sys.stdout.isatty() else 120)
+    console = new_console(stderr=args.json, width=None if sys.stdout.isatty() else 120)
     day = TradingDays().latest_on_or_before(datetime.now(HKT).date())
     clock = _demo_clock(datetime.combine(day, datetime.min.time(), HKT) + timedelta(hours=21, minutes=30))
     facilities: list[SimulatedFacility] = []
@@ -148,17 +148,13 @@ def _sync(desk: Desk, console: Console, args: argparse.Namespace, title: str) ->
 
 
 def _ledger_table(files: Sequence[FileRow], console: Console) -> None:
-    table = Table(title="Ledger: files fetched", title_justify="left")
-    for column in ("Facility", "Folder", "Name", "Bytes", "Business date", "Result", "SHA-256"):
-        table.add_column(column, justify="right" if column == "Bytes" else "left")
-    for row in files:
-        table.add_row(
-            row.facility,
-            row.folder,
-            row.name,
-            f"{row.size:,}",
-            row.business_date,
-            row.result.value,
-            row.sha256[:12],
-        )
-    console.print(table)
+    show(
+        console,
+        "Ledger: files fetched",
+        ("Facility", "Folder", "Name", "Bytes", "Business date", "Result", "SHA-256"),
+        [
+            (r.facility, r.folder, r.name, f"{r.size:,}", r.business_date, r.result.value, r.sha256)
+            for r in files
+        ],
+        right={"Bytes"},
+    )

@@ -8,18 +8,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from cpdesk.cli.arguments import add_config_option, add_json_option
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, fail
 from cpdesk.cli.reporters import say_step
+from cpdesk.cli.tables import WrappingTable, new_console
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.desk import Desk
 from cpdesk.engine.hkex import DERIVATIVES_ACCOUNT
 from cpdesk.engine.keys import KEY_FILE_LIMIT, KeyUrgency
 from cpdesk.engine.sources import read_file
 
+URGENCY_WORD = {
+    KeyUrgency.OK: "OK",
+    KeyUrgency.DUE: "RENEW SOON",
+    KeyUrgency.URGENT: "URGENT",
+    KeyUrgency.EXPIRED: "EXPIRED",
+    KeyUrgency.UNKNOWN: "UNKNOWN (no registration date)",
+}
 URGENCY_STYLE = {
     KeyUrgency.OK: "green",
     KeyUrgency.DUE: "yellow",
@@ -137,31 +144,30 @@ def run_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([row.as_dict() for row in rows], indent=2))
         return EXIT_OK
-    table = Table(title="SSH keys", title_justify="left")
-    for column in (
-        "Account",
-        "Fingerprint (MD5)",
-        "Valid from",
-        "Expires",
-        "Days left",
-        "Overlap until",
-        "Last renewal",
-        "Warning",
-    ):
-        table.add_column(column, justify="right" if column == "Days left" else "left")
+    console = new_console()
     for row in rows:
-        table.add_row(
-            row.account,
-            row.fingerprint or row.problem or "?",
-            row.valid_from.isoformat() if row.valid_from else "?",
-            row.expires_on.isoformat() if row.expires_on else "?",
-            "?" if row.days_left is None else str(row.days_left),
-            row.overlap_until.isoformat() if row.overlap_until else "",
-            row.last_renewal or "",
-            row.expiry_warning or "",
-            style=URGENCY_STYLE.get(row.urgency),
-        )
-    Console().print(table)
+        # One record per account, field by field: a fingerprint (47 characters) stays whole at 80
+        # columns, and each status is a word as well as a colour.
+        style = URGENCY_STYLE.get(row.urgency)
+        table = WrappingTable(title=f"{row.account} ({row.facility})", show_header=False, box=None)
+        table.add_column("field", style="bold")
+        table.add_column("value")
+        table.add_row("Fingerprint (MD5)", row.fingerprint or row.problem or "?")
+        table.add_row("Key file", row.key_file)
+        table.add_row("Status", Text(URGENCY_WORD[row.urgency], style=style or ""))
+        table.add_row("Valid from", row.valid_from.isoformat() if row.valid_from else "?")
+        expires = row.expires_on.isoformat() if row.expires_on else "?"
+        if row.days_left is not None:
+            expires += f" ({row.days_left} days left)"
+        table.add_row("Expires", expires)
+        if row.overlap_until:
+            table.add_row("Previous key works until", row.overlap_until.isoformat())
+        if row.last_renewal:
+            table.add_row("Last renewal", f"{row.last_renewal}: {row.last_renewal_detail or ''}".rstrip(": "))
+        if row.expiry_warning:
+            table.add_row("HKEX warning", row.expiry_warning)
+        console.print(table)
+        console.print()
     if any(row.urgency is KeyUrgency.UNKNOWN for row in rows):
         print(
             'add `registered = "YYYY-MM-DD"` to an account in the config to track a key cpdesk did not renew'

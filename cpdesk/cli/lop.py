@@ -8,12 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from cpdesk.cli.arguments import add_config_option, add_json_option
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, fail
 from cpdesk.cli.reporters import say_step
+from cpdesk.cli.tables import new_console, show
 from cpdesk.connectors.errors import SignOnBudgetExhausted
 from cpdesk.desk import Desk, LopUpload
 from cpdesk.engine.lop.validate import summarise
@@ -144,18 +142,22 @@ def run_results(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(listing, indent=2))
         return EXIT_OK
-    table = Table(title="LOP reports", title_justify="left")
-    for column in ("File", "Uploaded (HKT)", "Bytes", "Result", "Result file", "Detail"):
-        table.add_column(column, justify="right" if column == "Bytes" else "left")
-    for record, item in zip(records, listing, strict=True):
-        table.add_row(
-            record.file,
-            str(item["uploaded_at"]),
-            str(record.size),
-            record.result.value,
-            record.result_file or "",
-            record.detail or "",
-            style=RESULT_STYLE.get(record.result),
-        )
-    Console().print(table)
+    show(
+        new_console(),
+        "LOP reports",
+        ("File", "Uploaded (HKT)", "Bytes", "Result", "Result file", "Detail"),
+        [
+            (
+                record.file,
+                str(item["uploaded_at"]),
+                f"{record.size:,}",
+                record.result.value,
+                record.result_file or "",
+                record.detail or "",
+            )
+            for record, item in zip(records, listing, strict=True)
+        ],
+        right={"Bytes"},
+        styles=[RESULT_STYLE.get(record.result) for record in records],
+    )
     return EXIT_OK

@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from cpdesk.cli.arguments import Once, add_json_option, bounded_decimal
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from cpdesk.cli.tables import WrappingTable, new_console
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.desk import Desk, MarginRequest
 from cpdesk.engine.margin import MarginParameters, MarginResult, PositionLimitInputs
@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(as_json(outcome.result, list(outcome.warnings))))
     else:
         _report(outcome.warnings)
-        render(outcome.result, Console())
+        render(outcome.result, new_console())
     return EXIT_OK
 
 
@@ -200,7 +200,7 @@ def _hkd(value: int | Decimal | float, places: int = 2) -> str:
 
 def render(result: MarginResult, console: Console) -> None:
     b = result.breakdown
-    table = Table(title="Total MTM and margin requirement (HKD)", title_justify="left")
+    table = WrappingTable(title="Total MTM and margin requirement (HKD)", title_justify="left")
     table.add_column("Component")
     table.add_column("HKD", justify="right")
     rows: list[tuple[str, int, str]] = [
@@ -228,7 +228,7 @@ def render(result: MarginResult, console: Console) -> None:
     console.print(table)
 
     pm = result.portfolio
-    detail = Table(
+    detail = WrappingTable(
         title=f"Portfolio margin: worst {pm.hvar_k} HVaR / {pm.svar_k} SVaR scenarios", title_justify="left"
     )
     for column in ("Sub-portfolio", "Instruments", "HVaR ES", "SVaR ES"):
@@ -242,7 +242,7 @@ def render(result: MarginResult, console: Console) -> None:
     console.print(detail)
 
     if result.liquidation.groups:
-        lra = Table(
+        lra = WrappingTable(
             title=f"Liquidation risk add-on (hedge {result.liquidation.hedge_instrument})",
             title_justify="left",
         )
@@ -261,7 +261,7 @@ def render(result: MarginResult, console: Console) -> None:
         console.print(lra)
 
     if result.flat_rate.groups:
-        flat = Table(
+        flat = WrappingTable(
             title=f"Flat rate margin (multiplier {result.flat_rate.multiplier})", title_justify="left"
         )
         for column in ("Group", "Long MV", "Short MV", "Side", "Margin"):

@@ -9,11 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from cpdesk.cli.arguments import add_json_option, decimal_argument, rate_argument
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
+from cpdesk.cli.tables import WrappingTable, new_console
 from cpdesk.desk import Desk
 from cpdesk.engine.reports.mstd import Disagreement, MstdInputs
 
@@ -75,12 +73,14 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(figures))
     else:
-        table = Table(title=f"MSTD requirement at {inputs.deposit_rate * 100:g}% (CNY)", title_justify="left")
+        table = WrappingTable(
+            title=f"MSTD requirement at {inputs.deposit_rate * 100:g}% (CNY)", title_justify="left"
+        )
         table.add_column("")
         table.add_column("CNY", justify="right")
         for label, value in figures.items():
             table.add_row(label, f"{value:,}", style="bold" if label == "requirement" else None)
-        Console().print(table)
+        new_console().print(table)
     return EXIT_OK
 
 
@@ -117,7 +117,7 @@ def _reconcile(path: Path, as_json: bool) -> int:
             )
         )
     else:
-        table = Table(title=f"{path.name}: MSTD reconciliation (CNY)", title_justify="left")
+        table = WrappingTable(title=f"{path.name}: MSTD reconciliation (CNY)", title_justify="left")
         for column in ("Record", "Market", "R18 daily", "R22 monthly", "R24 requirement", "Result"):
             table.add_column(
                 column, justify="right" if column.startswith("R") and column != "Result" else "left"
@@ -133,7 +133,7 @@ def _reconcile(path: Path, as_json: bool) -> int:
                 _verdict(r.disagreements),
                 style=None if not r.disagreements else "red",
             )
-        Console().print(table)
+        new_console().print(table)
         for r in results:
             for d in r.disagreements:
                 print(

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from cpdesk.cli.arguments import add_json_option
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from cpdesk.cli.tables import WrappingTable, new_console, show
 from cpdesk.desk import Desk
 
 # A few records read best as one column per record; many records as one row per record.
@@ -74,21 +74,21 @@ def run_show(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(rows)
     else:
-        _table(view.path.name, columns, rows, Console())
+        _table(view.path.name, columns, rows, new_console())
     return EXIT_OK
 
 
 def _table(title: str, columns: list[str], rows: list[dict[str, Any]], console: Console) -> None:
-    table = Table(title=title, title_justify="left")
-    if len(rows) <= TRANSPOSE_AT_MOST:
+    def text(value: object) -> str:
+        return "" if value is None else str(value)
+
+    if len(rows) <= TRANSPOSE_AT_MOST:  # a few records read best as one column per record
+        table = WrappingTable(title=title)
         table.add_column("field")
         for number in range(len(rows)):
             table.add_column(f"record {number + 2}", justify="right")
         for column in columns:
-            table.add_row(column, *("" if row[column] is None else str(row[column]) for row in rows))
-    else:
-        for column in columns:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
-    console.print(table)
+            table.add_row(column, *(text(row[column]) for row in rows))
+        console.print(table)
+        return
+    show(console, title, columns, [[text(row[c]) for c in columns] for row in rows])

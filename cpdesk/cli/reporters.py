@@ -6,8 +6,8 @@ import sys
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
-from rich.table import Table
 
+from cpdesk.cli.tables import plain, show
 from cpdesk.connectors.sftp.remote import RemoteEntry
 from cpdesk.desk.sync_results import FileOutcome, SyncReport
 from cpdesk.engine.status import FileResult
@@ -66,7 +66,7 @@ class RichReporter(PlainReporter):
         self.progress.stop()
 
     def listed(self, facility: str, files: int, new: int) -> None:
-        self.console.print(f"[bold]{facility}[/]: {files} files on the server, {new} new")
+        self.console.print(f"[bold]{plain(facility)}[/]: {files} files on the server, {new} new")
 
     def started(self, entry: RemoteEntry, resume_from: int) -> None:
         label = entry.name if len(entry.name) <= 40 else entry.name[:37] + "..."
@@ -81,36 +81,43 @@ class RichReporter(PlainReporter):
 
     def finished(self, outcome: FileOutcome) -> None:
         if outcome.result is not FileResult.VERIFIED:
-            self.console.print(f"[red]{outcome.result}[/] /{outcome.folder}/{outcome.name}: {outcome.detail}")
+            where = plain(f"/{outcome.folder}/{outcome.name}: {outcome.detail}")
+            self.console.print(f"[red]{outcome.result}[/] {where}")
 
     def warn(self, text: str) -> None:
-        self.console.print(f"[yellow]warning:[/] {text}")
+        self.console.print(f"[yellow]warning:[/] {plain(text)}")
 
 
 def print_summary(report: SyncReport, console: Console) -> None:
-    table = Table(title="Sync summary", title_justify="left")
-    for column in ("Facility", "Account", "Server", "New", "Fetched", "Verified", "Failed", "Status"):
-        table.add_column(column, justify="left" if column in ("Facility", "Account", "Status") else "right")
-    for r in report.facilities:
-        table.add_row(
-            r.facility,
-            r.account,
-            str(r.files_on_server),
-            str(r.new),
-            str(r.downloaded),
-            str(r.verified),
-            str(r.failed),
-            r.status.value,
-        )
-    console.print(table)
+    show(
+        console,
+        "Sync summary",
+        ("Facility", "Account", "Server", "New", "Fetched", "Verified", "Failed", "Status"),
+        [
+            (
+                r.facility,
+                r.account,
+                str(r.files_on_server),
+                str(r.new),
+                str(r.downloaded),
+                str(r.verified),
+                str(r.failed),
+                r.status.value,
+            )
+            for r in report.facilities
+        ],
+        right={"Server", "New", "Fetched", "Verified", "Failed"},
+    )
     for r in report.facilities:
         if r.message:
-            console.print(f"{r.facility}: {r.message}")
+            console.print(plain(f"{r.facility}: {r.message}"))
         for skipped in r.skipped_names:
-            console.print(f"[yellow]skipped[/] /{skipped.source}/{skipped.field}: {skipped.message}")
+            console.print(
+                f"[yellow]skipped[/] {plain(f'/{skipped.source}/{skipped.field}: {skipped.message}')}"
+            )
         for warning in r.retention:
             colour = "red" if warning.days_left <= RETENTION_WARN_DAYS else "yellow"
             console.print(
-                f"[{colour}]not archived[/] /{warning.folder}/{warning.name}: HKEX deletes it in "
-                f"{warning.days_left} day(s)"
+                f"[{colour}]not archived[/] {plain(f'/{warning.folder}/{warning.name}')}: HKEX deletes it "
+                f"in {warning.days_left} day(s)"
             )

@@ -7,8 +7,6 @@ import json
 import sys
 from typing import Any
 
-from rich.console import Console
-
 from cpdesk.cli.arguments import add_config_option, add_json_option
 from cpdesk.cli.exit_codes import (
     EXIT_BUDGET,
@@ -19,6 +17,7 @@ from cpdesk.cli.exit_codes import (
     EXIT_USAGE,
 )
 from cpdesk.cli.reporters import PlainReporter, RichReporter, print_summary
+from cpdesk.cli.tables import new_console
 from cpdesk.desk import Desk, SyncReport
 from cpdesk.engine.status import SyncStatus
 
@@ -71,11 +70,11 @@ def run_sync(args: argparse.Namespace) -> int:
             report = desk.sync(None, args.dry_run, args.refetch)
             print(json.dumps(summary(report), indent=2))
         elif sys.stdout.isatty():
-            console = Console()
+            console = new_console()
             with RichReporter(console) as reporter:
                 report = desk.sync(reporter, args.dry_run, args.refetch)
             print_summary(report, console)
         else:
             report = desk.sync(PlainReporter(), args.dry_run, args.refetch)
-            print_summary(report, Console())
+            print_summary(report, new_console())
     return SYNC_EXIT[report.status]

@@ -60,6 +60,22 @@ def _template(participant: str, ips: list[str], accounts: list[str]) -> bytes:
     return buffer.getvalue()
 
 
+def _not_a_workstation(address: ipaddress.IPv4Address) -> str | None:
+    """Why an address cannot be a workstation HKEX would see connecting, or None."""
+    for test, what in (
+        (address.is_loopback, "a loopback address"),
+        (address.is_multicast, "a multicast address"),
+        (address.is_unspecified, "the unspecified address"),
+        (address.is_link_local, "a link-local address"),
+        (address.is_reserved, "a reserved address"),
+        (address == ipaddress.IPv4Address("255.255.255.255"), "the broadcast address"),
+        (int(address) & 0xFF in (0, 255), "a network or broadcast address of its /24"),
+    ):
+        if test:
+            return what
+    return None
+
+
 def _check_ips(ips: list[str]) -> list[str]:
     problems = []
     if len(ips) != 2:
@@ -67,9 +83,15 @@ def _check_ips(ips: list[str]) -> list[str]:
     parsed = []
     for ip in ips:
         try:
-            parsed.append(ipaddress.IPv4Address(ip))
+            address = ipaddress.IPv4Address(ip)
         except ValueError:
             problems.append(f"{ip!r} is not an IPv4 address")
+            continue
+        why = _not_a_workstation(address)
+        if why:
+            problems.append(f"{ip} is {why}, not a workstation's address")
+        else:
+            parsed.append(address)
     if len(parsed) == 2:
         if parsed[0] == parsed[1]:
             problems.append("the two workstation IP addresses are the same")
@@ -145,4 +167,6 @@ def build_registration(
         write_new_file(target, buffer.getvalue())
     except FileExistsError as exc:
         raise RegistrationRefused(str(exc)) from None
+    except OSError as exc:  # --out missing, a file, or not writable
+        raise RegistrationRefused(f"cannot write {target}: {exc.strerror or exc}") from None
     return RegistrationPackage(target, tuple(sorted(members)))

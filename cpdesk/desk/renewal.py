@@ -8,6 +8,7 @@ the old key stays in place and the facility's reason is shown. Everything is rec
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from cpdesk.connectors.errors import ConfigurationError, FacilityError, PermissionDenied
 from cpdesk.connectors.sftp.remote import RemoteFs
-from cpdesk.connectors.store.keyfiles import new_key_pair, public_key_of_private
+from cpdesk.connectors.store.keyfiles import KeyPairFiles, new_key_pair, public_key_of_private
 from cpdesk.connectors.store.ledger import Ledger
 from cpdesk.desk.config import CpdeskConfig, FacilityConfig, replace_account_key
 from cpdesk.desk.results import ResultFile, Steps, poll_result_files, quiet
@@ -86,6 +87,7 @@ def renew_key(
             session.put(io.BytesIO(content), KEY_FOLDER, f"{account}.pub")
         except PermissionDenied as exc:
             uploads.finish(upload_id, UploadResult.REFUSED, str(exc))
+            _discard(pair)
             return _failed(ledger, facility, account, clock, f"upload refused by the facility: {exc}")
         uploads.finish(upload_id, UploadResult.SENT)
         steps(f"uploaded /{KEY_FOLDER}/{account}.pub; waiting up to {wait_seconds:.0f} s for the result")
@@ -107,6 +109,7 @@ def renew_key(
         result.result_file,
     )
     if not result.success:
+        _discard(pair)  # HKEX will never accept this key: nothing to keep
         return _failed(
             ledger,
             facility,
@@ -182,6 +185,14 @@ def _await_result(
         return None
     newest = max(found, key=lambda f: f.name)
     return parse_renewal_result(newest.name, newest.text)
+
+
+def _discard(pair: KeyPairFiles) -> None:
+    """Remove a new key pair HKEX did not take, and its folder when that is left empty."""
+    for path in (pair.private, pair.public, pair.fingerprint):
+        path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        pair.private.parent.rmdir()
 
 
 def _failed(

@@ -103,6 +103,10 @@ def _from_blob(blob: bytes, comment: str) -> PublicKey:
         raise KeyFormatError("key type is not text") from None
     if not re.fullmatch(r"[a-z0-9@.-]{3,64}", name):
         raise KeyFormatError(f"key type {name!r} is not an SSH key type")
+    if name == "ssh-rsa":
+        _, exponent, modulus = _ssh_strings(blob, 3)  # a truncated key says so here, not later
+        if not exponent.strip(b"\0") or not modulus.strip(b"\0"):
+            raise KeyFormatError("RSA key has an empty exponent or modulus")
     return PublicKey(name, blob, comment)
 
 
