@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from cpdesk.cli.arguments import add_config_option, add_json_option
@@ -17,7 +19,8 @@ from cpdesk.cli.exit_codes import (
     EXIT_USAGE,
 )
 from cpdesk.cli.reporters import PlainReporter, RichReporter, print_summary
-from cpdesk.cli.tables import new_console
+from cpdesk.cli.tables import new_console, show
+from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.desk import Desk, SyncReport
 from cpdesk.engine.status import SyncStatus
 
@@ -50,6 +53,7 @@ def register(commands: Any) -> None:
     )
     add_json_option(sync, "print a JSON summary")
     sync.set_defaults(run=run_sync)
+    register_history(commands)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -78,3 +82,43 @@ def run_sync(args: argparse.Namespace) -> int:
             report = desk.sync(PlainReporter(), args.dry_run, args.refetch)
             print_summary(report, new_console())
     return SYNC_EXIT[report.status]
+
+
+def register_history(commands: Any) -> None:
+    history = commands.add_parser("history", help="the ledger: every file fetched, by business date")
+    add_config_option(history)
+    history.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="only this business date")
+    history.add_argument("--facility", metavar="NAME", help="only this facility of the config")
+    add_json_option(history)
+    history.set_defaults(run=run_history)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from None
+
+
+def run_history(args: argparse.Namespace) -> int:
+    with Desk.open(args.config) as desk:
+        if args.facility and args.facility not in {f.name for f in desk.config.facilities}:
+            names = ", ".join(f.name for f in desk.config.facilities)
+            raise ConfigurationError(f"no facility {args.facility!r} in {args.config} (it has {names})")
+        rows = desk.history(args.date, args.facility)
+    if args.json:
+        print(json.dumps([asdict(row) for row in rows], indent=2, default=str))
+        return EXIT_OK
+    show(
+        new_console(),
+        "Files fetched" + (f" for {args.date}" if args.date else ""),
+        ("Business date", "Facility", "Folder", "Name", "Bytes", "Result", "SHA-256", "Detail"),
+        [
+            (r.business_date, r.facility, r.folder, r.name, f"{r.size:,}", r.result.value, r.sha256, r.detail)
+            for r in rows
+        ],
+        right={"Bytes"},
+    )
+    if not rows:
+        print("no files in the ledger" + (f" for {args.date}" if args.date else ""))
+    return EXIT_OK

@@ -63,7 +63,7 @@ def show(
     console.print(Text(title, style="italic"))
     label = max(len(name) for name in columns)
     for number, row in enumerate(rows):
-        record = WrappingTable(show_header=False, box=None, padding=(0, 1))
+        record = WrappingTable(show_header=False, box=None, padding=(0, 1, 0, 0))
         record.add_column("field", style="bold", width=label, no_wrap=True)
         record.add_column("value", style=styles[number] if styles and styles[number] else None)
         for name, value in zip(columns, row, strict=True):

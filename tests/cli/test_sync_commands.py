@@ -145,3 +145,24 @@ def test_every_wrong_key_is_named_at_once(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as caught:
         load_config(path)
     assert len(str(caught.value).splitlines()) == 2
+
+
+def test_history_lists_the_ledger_by_date_and_facility(
+    make_site: SiteFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site()
+    site.config(check_hours="false")
+    config = str(site.folder / "cpdesk.toml")
+    assert main(["sync", "--config", config, "--json"]) == 0
+    capsys.readouterr()
+    assert main(["history", "--config", config, "--date", "2021-05-07", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 7
+    assert {row["result"] for row in rows} == {"verified"}
+    assert main(["history", "--config", config, "--date", "2021-05-06", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["history", "--config", config, "--facility", "moon"]) == 2
+    assert "no facility 'moon'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["history", "--config", config, "--date", "7 May"])
+    assert usage.value.code == 2
