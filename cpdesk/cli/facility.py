@@ -68,7 +68,7 @@ def run_trust(args: argparse.Namespace) -> int:
     with Desk.open(args.config) as desk:
         for check in desk.host_keys(args.facility):
             if check.key is None:
-                print(f"{check.facility} {check.address}: {check.problem}", file=sys.stderr)
+                print(f"{check.facility}: {check.problem}", file=sys.stderr)
                 failures += 1
                 continue
             print(f"{check.facility} {check.address}: {check.key.get_name()} {check.key.get_bits()} bits")
@@ -100,6 +100,11 @@ def run_trust(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    if not args.authorize:
+        return fail(
+            "facility serve",
+            "give --authorize ACCOUNT=PUBKEY_FILE at least once: without it no one can sign on",
+        )
     try:
         profile = load_profile(args.profile)
     except ProfileError as exc:
@@ -119,7 +124,10 @@ def run_serve(args: argparse.Namespace) -> int:
             "INBOX/" + f"{day:%Y%m%d}" if profile.facility == "securities-rap" else args.participant
         )
         published += publish_hostile_names(facility, folder)
-    address = facility.start(args.host, args.port)
+    try:
+        address = facility.start(args.host, args.port)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        return fail("facility serve", f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
     key = facility.host_public_key()
     print(f"simulated {profile.title} on {address} ({len(published)} files for {args.participant}, {day})")
     print(f"host key {sha256_fingerprint(key)}")

@@ -16,7 +16,7 @@ from cpdesk.cli.reporters import say_step
 from cpdesk.cli.tables import WrappingTable, new_console
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.desk import Desk
-from cpdesk.engine.hkex import DERIVATIVES_ACCOUNT
+from cpdesk.engine.hkex import SFTP_ACCOUNT
 from cpdesk.engine.keys import KEY_FILE_LIMIT, KeyUrgency
 from cpdesk.engine.sources import read_file
 
@@ -88,8 +88,12 @@ def _passphrase(path: Path | None) -> bytes | None:
 
 
 def run_new(args: argparse.Namespace) -> int:
-    if not DERIVATIVES_ACCOUNT.fullmatch(args.account):
-        return fail("keys new", f"{args.account!r} is not an SFTP account (CXXX001 or CXXX002, capitals)")
+    if not SFTP_ACCOUNT.fullmatch(args.account):
+        return fail(
+            "keys new",
+            f"{args.account!r} is not an SFTP account: CXXX001 or CXXX002 for derivatives, the CCASS "
+            "id (e.g. B01234) for RAP, in capitals",
+        )
     try:
         pair = Desk.new_key_pair(args.account, args.dir, _passphrase(args.passphrase_file))
     except OSError as exc:

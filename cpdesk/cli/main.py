@@ -8,6 +8,7 @@ stderr and the exit code :func:`~cpdesk.cli.exit_codes.exit_code_for` gives it.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -30,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # paramiko logs every failed connection with a traceback; cpdesk says what went wrong itself.
+    logging.getLogger("paramiko").addHandler(logging.NullHandler())
+    logging.getLogger("paramiko").propagate = False
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):

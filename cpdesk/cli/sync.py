@@ -37,7 +37,14 @@ SYNC_EXIT = {
 
 def register(commands: Any) -> None:
     init = commands.add_parser("init", help="write a commented cpdesk.toml")
+    init.add_argument(
+        "--facility",
+        choices=("derivatives", "securities", "both"),
+        help="which facilities to configure (asked when on a terminal; default derivatives)",
+    )
     init.add_argument("--participant", default="CXXX", help="DCASS customer code (default CXXX)")
+    init.add_argument("--rap-participant", metavar="ID", help="CCASS participant id, for RAP")
+    init.add_argument("--rap-host", metavar="HOST:PORT", help="the RAP address HKEX gives, for RAP")
     add_config_option(init, "the file to write")
     init.set_defaults(run=run_init)
 
@@ -57,11 +64,29 @@ def register(commands: Any) -> None:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    Desk.write_config(args.config, args.participant)
+    which = args.facility
+    if which is None:
+        which = _ask_facility() if sys.stdin.isatty() else "derivatives"
+    derivatives = args.participant if which in ("derivatives", "both") else None
+    rap = (args.rap_participant or "") if which in ("securities", "both") else None
+    if rap == "":
+        raise ConfigurationError("give --rap-participant: the CCASS participant id for RAP")
+    Desk.write_config(args.config, derivatives, rap, args.rap_host)
     print(
         f"wrote {args.config}: edit the participant, accounts and key files, then run `cpdesk facility trust`"
     )
     return EXIT_OK
+
+
+def _ask_facility() -> str:
+    answer = input("Configure derivatives, securities (RAP) or both? [derivatives] ").strip().lower()
+    if answer in ("", "d", "derivatives"):
+        return "derivatives"
+    if answer in ("s", "securities", "rap"):
+        return "securities"
+    if answer in ("b", "both"):
+        return "both"
+    raise ConfigurationError(f"{answer!r}: answer derivatives, securities or both")
 
 
 def summary(report: SyncReport) -> dict[str, Any]:

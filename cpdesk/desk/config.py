@@ -20,7 +20,7 @@ from cpdesk.fileio import write_atomically
 DEFAULT_NAME = "cpdesk.toml"
 DEFAULT_LATE_AFTER_MINUTES = 30.0
 
-TEMPLATE = """\
+CONFIG_HEAD = """\
 # cpdesk configuration. Paths are relative to this file.
 
 # Where fetched reports are kept (<archive>/<facility>/<business date>/<folder>/<name>) and the
@@ -37,11 +37,14 @@ holidays = []
 
 # A report counts as late this many minutes after its expected time (the catalogue's).
 late_after_minutes = 30
+"""
 
+DERIVATIVES_BLOCK = """
+# HKEX Report Retrieval Solution for Derivatives Markets (the derivatives SFTP guide).
 [[facility]]
 name = "derivatives"             # a label; also the archive sub-folder
 profile = "derivatives"          # built in: "derivatives" or "securities-rap"; or a profile file
-participant = "{participant}"    # DCASS customer code (CXXX) for derivatives, CCASS id for RAP
+participant = "{participant}"    # DCASS customer code (CXXX)
 site = "primary"                 # switch to "secondary" only when HKEX announces it
 # hosts = ["127.0.0.1:2222"]     # override the profile's addresses (the simulated facility)
 max_wait_seconds = 0             # wait this long for a sign-on slot instead of exiting
@@ -59,6 +62,35 @@ key = "keys/{participant}001"       # OpenSSH private key: never uploaded, never
 name = "{participant}002"
 key = "keys/{participant}002"
 """
+
+RAP_BLOCK = """
+# HKSCC Report Access Platform (RAP) for securities (NGRM) reports. Its address, and the values
+# the built-in profile marks as assumed, come from the RAP guide HKEX gives the participant.
+[[facility]]
+name = "securities"
+profile = "securities-rap"
+participant = "{rap_participant}"   # CCASS participant id
+hosts = ["{rap_host}"]
+max_wait_seconds = 0
+check_hours = true
+
+[[facility.accounts]]
+name = "{rap_participant}"           # one user per participant, named by its CCASS id
+key = "keys/{rap_participant}"
+"""
+
+
+def render_template(
+    participant: str | None = "CXXX", rap_participant: str | None = None, rap_host: str | None = None
+) -> str:
+    """A commented configuration with a block for the derivatives facility (``participant``), for
+    RAP (``rap_participant`` and ``rap_host``), or both."""
+    text = CONFIG_HEAD
+    if participant is not None:
+        text += DERIVATIVES_BLOCK.replace("{participant}", participant)
+    if rap_participant is not None:
+        text += RAP_BLOCK.replace("{rap_participant}", rap_participant).replace("{rap_host}", rap_host or "")
+    return text
 
 
 @dataclass(frozen=True)
@@ -86,10 +118,6 @@ class CpdeskConfig:
     trading_days: TradingDays
     facilities: tuple[FacilityConfig, ...]
     late_after_minutes: float = DEFAULT_LATE_AFTER_MINUTES
-
-
-def render_template(participant: str) -> str:
-    return TEMPLATE.replace("{participant}", participant)
 
 
 def _path(base: Path, raw: Any, field: str) -> Path:

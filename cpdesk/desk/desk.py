@@ -8,6 +8,7 @@ plain values, return frozen dataclasses and never print; what they refuse they r
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -17,8 +18,10 @@ from pathlib import Path
 from cpdesk.connectors.errors import ConfigurationError, FacilityError
 from cpdesk.connectors.sftp.client import server_host_key
 from cpdesk.connectors.sftp.hostkeys import KnownHosts
+from cpdesk.connectors.sftp.profile import Address
 from cpdesk.connectors.store.keyfiles import KeyPairFiles, new_key_pair, read_public_key
 from cpdesk.connectors.store.ledger import FileRow, Ledger
+from cpdesk.connectors.store.localfiles import write_new_file
 from cpdesk.desk.config import CpdeskConfig, load_config, render_template
 from cpdesk.desk.hostkeys import HostKeyCheck
 from cpdesk.desk.keys import KeyStatus, key_status
@@ -48,6 +51,7 @@ from cpdesk.desk.status import RetrievalStatus, SignOnBudget, retrieval_status, 
 from cpdesk.desk.sync import sync_all
 from cpdesk.desk.sync_results import Reporter, SyncReport
 from cpdesk.engine.calendar import HKT, TradingDays
+from cpdesk.engine.hkex import PARTICIPANT_CODE
 from cpdesk.engine.keys import PublicKey
 from cpdesk.engine.lop.schema import LopSchema
 from cpdesk.engine.lop.validate import LopValidation
@@ -304,11 +308,37 @@ class Desk:
     # -- setting up --------------------------------------------------------------------------------
 
     @staticmethod
-    def write_config(path: Path, participant: str) -> None:
-        """A commented ``cpdesk.toml`` for ``participant``; never over an existing file."""
+    def write_config(
+        path: Path,
+        participant: str | None = "CXXX",
+        rap_participant: str | None = None,
+        rap_host: str | None = None,
+    ) -> None:
+        """A commented ``cpdesk.toml`` with a working block for each facility asked for; never
+        over an existing file. Codes and the RAP address are checked first."""
+        if participant is not None and not PARTICIPANT_CODE.fullmatch(participant):
+            raise ConfigurationError(
+                f"participant {participant!r} is not a DCASS customer code (C and three capitals or digits)"
+            )
+        if rap_participant is not None:
+            if not re.fullmatch(r"[A-Z0-9]{1,9}", rap_participant):
+                raise ConfigurationError(f"RAP participant {rap_participant!r} is not a CCASS id in capitals")
+            if rap_host is None:
+                raise ConfigurationError("give --rap-host HOST:PORT, the RAP address from HKEX")
+            try:
+                Address.parse(rap_host)
+            except ValueError as exc:
+                raise ConfigurationError(str(exc)) from None
+        if participant is None and rap_participant is None:
+            raise ConfigurationError("no facility asked for")
         if path.exists():
             raise ConfigurationError(f"{path} exists; not overwritten")
-        path.write_text(render_template(participant))
+        try:
+            write_new_file(path, render_template(participant, rap_participant, rap_host).encode())
+        except FileExistsError:
+            raise ConfigurationError(f"{path} exists; not overwritten") from None
+        except OSError as exc:
+            raise ConfigurationError(f"cannot write {path}: {exc.strerror or exc}") from None
 
     def host_keys(self, facility: str | None = None) -> list[HostKeyCheck]:
         """What each configured address presents (key exchange only, no sign-on) beside what is

@@ -12,6 +12,9 @@ LOP_RESULT_FOLDER = "LOPRESULT"  # §8: HKEX's answers (download only)
 PARTICIPANT_CODE = re.compile(r"C[A-Z0-9]{3}")
 DERIVATIVES_ACCOUNT = re.compile(r"C[A-Z0-9]{3}00[12]")
 ACCOUNT_SUFFIXES = ("001", "002")
+# Any facility's account: a derivatives account above, or RAP's CCASS participant id (assumed, RAP
+# guide not among cpdesk's documents): capitals and digits, up to nine.
+SFTP_ACCOUNT = re.compile(r"[A-Z0-9]{1,9}")
 
 # Seconds cpdesk adds to every facility window (sign-ons per 5 minutes, key uploads per hour):
 # absorbs clock differences between this machine and HKEX's.

@@ -166,3 +166,23 @@ def test_history_lists_the_ledger_by_date_and_facility(
     with pytest.raises(SystemExit) as usage:
         main(["history", "--config", config, "--date", "7 May"])
     assert usage.value.code == 2
+
+
+def test_init_writes_a_working_block_for_each_facility_asked_for(tmp_path: Path) -> None:
+    both = tmp_path / "both.toml"
+    args = ["init", "--config", str(both), "--facility", "both", "--participant", "CXYZ"]
+    assert main([*args, "--rap-participant", "B01234", "--rap-host", "10.1.2.3:22"]) == 0
+    config = load_config(both)
+    assert [(f.name, f.participant, f.profile.name) for f in config.facilities] == [
+        ("derivatives", "CXYZ", "derivatives"),
+        ("securities", "B01234", "securities-rap"),
+    ]
+    assert [a.account for a in config.facilities[1].accounts] == ["B01234"]
+    rap = tmp_path / "rap.toml"
+    assert (
+        main(["init", "--config", str(rap), "--facility", "securities", "--rap-participant", "B01234"]) == 2
+    )
+    assert not rap.exists()  # no RAP address: nothing written
+    assert main(["init", "--config", str(rap), "--participant", "cxyz"]) == 2
+    assert main(["init", "--config", str(rap), "--participant", "../x"]) == 2
+    assert not rap.exists()
