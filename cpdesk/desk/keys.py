@@ -72,7 +72,14 @@ def key_status(config: CpdeskConfig, ledger: Ledger, today: date) -> tuple[KeySt
                 position = standing(valid_from, today, bool(state.get("previous_fingerprint")))
                 expires_on, days_left = position.expires_on, position.days_left
                 urgency, overlap = position.urgency, position.overlap_until
-            else:
+            warning = str(state.get("warning_file") or "") or None
+            about = str(state.get("warning_fingerprint") or "")
+            replaced = bool(warning and about and fingerprint and about != fingerprint)
+            if replaced:
+                # HKEX warns about a key by its fingerprint: this one is about the key replaced by
+                # a renewal, not the key in use.
+                warning = f"{warning} (about the replaced key {about}, not the key in use)"
+            elif valid_from is None:
                 warned = state.get("warning_expires_on")
                 expires_on = date.fromisoformat(warned) if isinstance(warned, str) and warned else None
             rows.append(
@@ -89,7 +96,7 @@ def key_status(config: CpdeskConfig, ledger: Ledger, today: date) -> tuple[KeySt
                     overlap,
                     str(state.get("last_renewal_result") or "") or None,
                     str(state.get("last_renewal_detail") or "") or None,
-                    str(state.get("warning_file") or "") or None,
+                    warning,
                 )
             )
     return tuple(rows)

@@ -31,6 +31,7 @@ def note_key_management_file(ledger: Ledger, facility: str, account: str, name: 
                 warning_notice=warning.notice_date.isoformat(),
                 warning_expires_on=warning.expires_on.isoformat() if warning.expires_on else "",
                 warning_file=name,
+                warning_fingerprint=warning.fingerprint or "",
             )
             return
         result = parse_renewal_result(name, text)

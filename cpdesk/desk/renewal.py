@@ -143,6 +143,7 @@ def renew_key(
         warning_notice="",
         warning_expires_on="",
         warning_file="",
+        warning_fingerprint="",
     )
     return RenewalOutcome(
         account,

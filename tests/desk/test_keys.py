@@ -343,3 +343,19 @@ def test_status_from_a_registration_date(make_site: SiteFactory) -> None:
         (row,) = desk.key_status(today=date(2022, 2, 1))
     assert (row.expires_on, row.days_left, row.urgency) == (date(2022, 3, 1), 28, KeyUrgency.DUE)
     assert row.fingerprint == public_key_of_private(site.key).md5_fingerprint
+
+
+def test_after_a_renewal_hkex_warning_about_the_old_key_is_not_held_against_the_new(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site(publish=False)
+    site.config(check_hours="false")
+    old = public_key_of_private(site.key).md5_fingerprint
+    assert renew(site).success
+    with Desk.open(site.folder / "cpdesk.toml", clock=site.now) as desk:
+        (result,) = desk.sync().facilities  # HKEX warns daily about the old key: 14 days are left
+        (warning_file,) = [f.name for f in result.files if f.name.startswith("SSHKeyExpireWarning_")]
+        (row,) = desk.key_status(today=date(2021, 5, 7))
+    assert row.urgency is KeyUrgency.OK
+    assert row.expires_on == date(2023, 5, 7)
+    assert row.expiry_warning == f"{warning_file} (about the replaced key {old}, not the key in use)"

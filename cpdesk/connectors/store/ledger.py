@@ -23,7 +23,7 @@ from pathlib import Path
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.engine.status import FileResult, SignOnOutcome, UploadKind, UploadResult
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # What each version adds to the one before (applied in order, each in one transaction). Version 1
 # had sign_on, file and seen; version 2 added upload and key_state (both in _SCHEMA, created when
@@ -33,6 +33,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (),
     3: ("CREATE INDEX IF NOT EXISTS file_by_day ON file (business_date, facility)",),
     4: (),  # account_lock (in _SCHEMA): accounts another sign-on has locked, and until when
+    5: ("key_state ADD warning_fingerprint TEXT NOT NULL DEFAULT ''",),
 }
 
 _SCHEMA = """
@@ -93,7 +94,8 @@ CREATE TABLE IF NOT EXISTS key_state (
     last_renewal_detail TEXT NOT NULL DEFAULT '',
     warning_notice TEXT NOT NULL DEFAULT '',
     warning_expires_on TEXT NOT NULL DEFAULT '',
-    warning_file TEXT NOT NULL DEFAULT ''
+    warning_file TEXT NOT NULL DEFAULT '',
+    warning_fingerprint TEXT NOT NULL DEFAULT ''  -- the key the warning is about, when it says
 );
 CREATE TABLE IF NOT EXISTS account_lock (
     account TEXT PRIMARY KEY,
@@ -229,7 +231,7 @@ class Ledger:
                 db.execute(statement)
             for version in range(max(found, 1) + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[version]:
-                    db.execute(statement)
+                    _migrate(db, statement)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @property
@@ -511,6 +513,17 @@ class Ledger:
                 "size = excluded.size, remote_mtime = excluded.remote_mtime, last_seen = excluded.last_seen",
                 [(facility, folder, name, size, mtime, now, now) for folder, name, size, mtime in entries],
             )
+
+
+def _migrate(db: sqlite3.Connection, statement: str) -> None:
+    """Run one migration step; ``table ADD column ...`` adds a column unless _SCHEMA made it."""
+    if " ADD " in statement and not statement.upper().startswith("CREATE"):
+        table, _, column = statement.partition(" ADD ")
+        existing = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column.split()[0] not in existing:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        return
+    db.execute(statement)
 
 
 def _upload_row(row: tuple[object, ...]) -> UploadRow:
