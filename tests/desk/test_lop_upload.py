@@ -240,7 +240,7 @@ def test_the_command_line_refuses_an_invalid_report_with_its_cells(
     path = write_report(site.folder, Country="Hong Kong")
     assert main(["lop", "upload", str(path), "--config", str(site.folder / "cpdesk.toml")]) == 1
     err = capsys.readouterr().err
-    assert f"{NAME}: LOP!F2: Country 'Hong Kong' does not match" in err
+    assert f"{NAME}: LOP!F2: Country 'Hong Kong' is not a two-letter ISO country code" in err
     assert "not sent" in err
     assert site.facility.sign_ons == []
 

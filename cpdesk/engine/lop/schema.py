@@ -33,6 +33,7 @@ class Column:
     allowed: tuple[str, ...] = ()
     pattern: str | None = None
     max_length: int | None = None
+    expected: str = ""  # what the pattern asks for, in words (problems never show the pattern)
 
     def matches(self, text: str) -> bool:
         return self.pattern is None or re.fullmatch(self.pattern, text) is not None
@@ -131,6 +132,7 @@ def _column(name: str, raw: dict[str, Any]) -> Column:
         allowed=tuple(str(v) for v in raw.get("allowed", [])),
         pattern=str(raw["pattern"]) if "pattern" in raw else None,
         max_length=int(raw["max_length"]) if "max_length" in raw else None,
+        expected=str(raw.get("expected", "")),
     )
 
 

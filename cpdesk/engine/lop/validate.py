@@ -30,9 +30,12 @@ FILE_NAME = re.compile(r"^(?P<kind>[A-Za-z]+)_(?P<submitter>[^_]*)_(?P<date>[^_.
 
 @dataclass(frozen=True, slots=True)
 class LopName:
+    """What a report's file name says; a part that is wrong is None (the sheet is still checked
+    against the parts that are right)."""
+
     kind: str
-    submitter: str
-    trade_date: date
+    submitter: str | None
+    trade_date: date | None
 
 
 @dataclass
@@ -65,7 +68,7 @@ class LopValidation:
             "rows": self.rows,
             "kind": self.name.kind if self.name else None,
             "submitter": self.name.submitter if self.name else None,
-            "trade_date": self.name.trade_date.isoformat() if self.name else None,
+            "trade_date": self.name.trade_date.isoformat() if self.name and self.name.trade_date else None,
             "problems": [p.as_dict() for p in self.problems],
         }
 
@@ -80,12 +83,14 @@ def check_file_name(
             f"file name must be <KIND>_<SUBMITTER>_<yyyymmdd>.xlsx, e.g. LOPBI_00CFB_{today:%Y%m%d}.xlsx"
         ]
     reasons = []
+    submitter: str | None = match["submitter"]
     if match["ext"] != "xlsx":
         reasons.append(f"extension must be .xlsx, not .{match['ext']}")
     if match["kind"] not in schema.kinds:
         reasons.append(f"report kind {match['kind']!r} is not one of {', '.join(schema.kinds)}")
     if not re.fullmatch(r"[A-Z0-9]{5}", match["submitter"]):
         reasons.append(f"submitter code {match['submitter']!r} must be 5 capital letters or digits")
+        submitter = None
     trade_date = None
     try:
         if not re.fullmatch(r"\d{8}", match["date"]):
@@ -98,9 +103,7 @@ def check_file_name(
             reasons.append(f"trade date {trade_date} is in the future")
         elif not is_trading_day(trade_date):
             reasons.append(f"trade date {trade_date} is not a trading day")
-    if reasons or trade_date is None:
-        return None, reasons
-    return LopName(match["kind"], match["submitter"], trade_date), []
+    return LopName(match["kind"], submitter, trade_date), reasons
 
 
 def _named(
@@ -334,7 +337,8 @@ class _RowChecker:
             return _cell(self.where[name], number)
 
         if self.name is not None:
-            if "Submitter Code" in typed and typed["Submitter Code"] not in (None, self.name.submitter):
+            submitter = self.name.submitter
+            if submitter and "Submitter Code" in typed and typed["Submitter Code"] not in (None, submitter):
                 self.problem(
                     cell("Submitter Code"),
                     f"Submitter Code {typed['Submitter Code']!r} differs from "
@@ -342,7 +346,8 @@ class _RowChecker:
                     ProblemCode.CONSISTENCY,
                     column="Submitter Code",
                 )
-            if "Trade Date" in typed and typed["Trade Date"] not in (None, self.name.trade_date):
+            day = self.name.trade_date
+            if day and "Trade Date" in typed and typed["Trade Date"] not in (None, day):
                 self.problem(
                     cell("Trade Date"),
                     f"Trade Date {typed['Trade Date']} differs from the file name's {self.name.trade_date}",
@@ -408,7 +413,7 @@ def _text_problem(column: Column, text: str) -> str | None:
     if column.allowed and text not in column.allowed:
         return f"{column.name} {text!r} is not one of {', '.join(column.allowed)}"
     if not column.matches(text):
-        return f"{column.name} {text!r} does not match {column.pattern}"
+        return f"{column.name} {text!r} is not {column.expected or 'in the form the template asks for'}"
     if column.max_length is not None and len(text) > column.max_length:
         return f"{column.name} is longer than {column.max_length} characters"
     return None

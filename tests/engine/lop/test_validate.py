@@ -133,7 +133,11 @@ def book_header() -> list[str]:
         ({"Beneficial Owner Name": None}, "C3", "Beneficial Owner Name is required"),
         ({"Beneficial Owner Name": "   "}, "C3", "Beneficial Owner Name is required"),
         ({"Long Position": "abc"}, "L3", "Long Position: 'abc' is not a number"),
-        ({"Country": "HKG"}, "F3", "Country 'HKG' does not match ^[A-Z]{2}$"),
+        (
+            {"Country": "HKG"},
+            "F3",
+            "Country 'HKG' is not a two-letter ISO country code in capitals (e.g. HK)",
+        ),
         ({"Identity Document Type": "ID card"}, "D3", "Identity Document Type 'ID card' is not one of"),
         (
             {"Call/Put": "X", "Instrument Type": "Option", "Strike Price": 1},
@@ -141,7 +145,7 @@ def book_header() -> list[str]:
             "Call/Put 'X' is not one of",
         ),
         ({"Instrument Type": "Swap"}, "H3", "Instrument Type 'Swap' is not one of Future, Option"),
-        ({"Contract Month": "DEC26WEEK1"}, "I3", "Contract Month 'DEC26WEEK1' does not match"),
+        ({"Contract Month": "DEC26WEEK1"}, "I3", "Contract Month 'DEC26WEEK1' is not 3 to 9 capitals"),
         ({"Beneficial Owner Name": "X" * 141}, "C3", "Beneficial Owner Name is longer than 140 characters"),
         ({"Trade Date": "2026-11-20"}, "B3", "Trade Date: '2026-11-20' is not a yyyymmdd date"),
         (
@@ -304,3 +308,13 @@ def test_a_problem_reads_file_sheet_cell_and_reason() -> None:
     )
     assert str(problem) == "LOPBI_00CFB_20261120.xlsx: LOP!C7: Beneficial Owner Name is required"
     assert problem.as_dict()["cell"] == "C7"
+
+
+def test_the_sheet_is_checked_against_what_a_wrong_name_still_says() -> None:
+    """A trade date in the future is wrong, but the sheet must still match it and the submitter."""
+    name = "LOPBI_00CFB_20261125.xlsx"  # the day after TODAY
+    result = check(book([future_row(Submitter_Code="11AAA")]), name=name)
+    messages = [p.message for p in result.problems if p.is_error]
+    assert "trade date 2026-11-25 is in the future" in messages
+    assert "Submitter Code '11AAA' differs from the file name's '00CFB'" in messages
+    assert "Trade Date 2026-11-20 differs from the file name's 2026-11-25" in messages
