@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
 
-from cpdesk.cli.arguments import Once, add_json_option, bounded_decimal
+from cpdesk.cli.arguments import Once, add_config_option, add_json_option, bounded_decimal
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from cpdesk.cli.tables import WrappingTable, new_console
 from cpdesk.connectors.errors import ConfigurationError
@@ -53,9 +54,20 @@ def register(commands: Any) -> None:
         help="HKSCC initial margin of a portfolio (VaR Platform guide §3)",
         description="Replicate HKSCC's total MTM and margin requirement from an RPF01 and positions.",
     )
-    parser.add_argument(
-        "--rpf", required=True, action=Once, metavar="RPF.csv", help="Risk Parameter File (RPF01)"
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--rpf",
+        action=Once,
+        metavar="RPF",
+        help="Risk Parameter File (RPF01): the CSV or the archived .CSV.ZIP",
     )
+    source.add_argument(
+        "--rpf-date",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the archived RPF01 of this business date (from the ledger of --config)",
+    )
+    add_config_option(parser, "for --rpf-date")
     parser.add_argument(
         "--positions",
         required=True,
@@ -158,8 +170,12 @@ def _parameters(args: argparse.Namespace) -> MarginParameters:
 
 
 def run(args: argparse.Namespace) -> int:
+    rpf = args.rpf
+    if args.rpf_date is not None:
+        with Desk.open(args.config) as desk:
+            rpf = desk.archived_rpf(args.rpf_date)
     request = MarginRequest(
-        rpf=args.rpf,
+        rpf=rpf,
         positions=args.positions,
         parameters=_parameters(args),
         flat_groups=args.flat_groups,

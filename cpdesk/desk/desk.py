@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from cpdesk.connectors.errors import ConfigurationError, FacilityError
+from cpdesk.connectors.errors import ConfigurationError, FacilityError, InputRejected
 from cpdesk.connectors.sftp.client import server_host_key
 from cpdesk.connectors.sftp.hostkeys import KnownHosts
 from cpdesk.connectors.sftp.profile import Address
@@ -58,7 +58,7 @@ from cpdesk.engine.lop.validate import LopValidation
 from cpdesk.engine.reports.catalogue import Catalogue, load_catalogue
 from cpdesk.engine.reports.mstd import MstdInputs, MstdRequirement, mstd_requirement
 from cpdesk.engine.sources import Source
-from cpdesk.engine.status import UploadKind, UploadResult
+from cpdesk.engine.status import FileResult, UploadKind, UploadResult
 
 SIGN_ON_WINDOW_LOOKBACK_SECONDS = 3600  # the budget needs only the last window; an hour is ample
 
@@ -180,6 +180,22 @@ class Desk:
         """Files in the ledger, oldest first; of one business date and/or facility."""
         day = business_date.isoformat() if business_date else None
         return tuple(self.ledger.files(facility, day))
+
+    def archived_rpf(self, business_date: date) -> Path:
+        """The archived, verified RPF01 data file of ``business_date`` (the latest, when several)."""
+        files = [
+            f
+            for f in self.ledger.files(None, business_date.isoformat())
+            if f.name.upper().startswith("RPF01_")
+            and f.name.upper().endswith(".CSV.ZIP")
+            and f.result is FileResult.VERIFIED
+        ]
+        if not files:
+            raise InputRejected(
+                f"no verified RPF01 for {business_date} in the ledger {self.config.ledger} "
+                "(run `cpdesk sync`, or give --rpf FILE)"
+            )
+        return Path(max(files, key=lambda f: f.name).archive_path)
 
     def retrieval_status(self, business_date: date | None = None) -> RetrievalStatus:
         """The day's expected reports (default: today, HKT) against what the ledger holds."""

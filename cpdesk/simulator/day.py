@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from cpdesk.connectors.sftp.profile import HKT
 from cpdesk.engine.reports.catalogue import load_catalogue
 from cpdesk.engine.reports.rmcnm01 import FIELDS as RMCNM01_FIELDS
-from cpdesk.engine.rpf.synthetic import synthetic_rpf_lines
+from cpdesk.engine.rpf.synthetic import GUIDE_CODES, synthetic_rpf_lines
 from cpdesk.samples import GUIDE_POSITIONS
 from cpdesk.simulator.server import SimulatedFacility
 
@@ -200,7 +200,10 @@ def publish_securities_day(
             published += publish_pair(
                 facility, folder, info.report_id, owner, day, at, _content(info.report_id, owner, day, at)
             )
-    rpf = b"\n".join(synthetic_rpf_lines(rpf_instruments, 1000, 1018)) + b"\n"
+    # The day's RPF01 holds the instruments of the day's RMAMP01 (the guide's positions): the
+    # simulated files can be margined end to end.
+    lines = synthetic_rpf_lines(rpf_instruments, 1000, 1018, pinned=GUIDE_CODES)
+    rpf = b"\n".join(lines) + b"\n"
     published += publish_pair(facility, "shared/RPF", "RPF01", HKSCC, day, _at(day, "21:00"), rpf)
     for stress in ("RPF02", "RPF03", "RPF04"):
         at = _at(day, "21:05")

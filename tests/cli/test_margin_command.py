@@ -13,6 +13,7 @@ import pytest
 from cpdesk import samples
 from cpdesk.cli.main import main
 from cpdesk.cli.margin import JSON_FIELDS
+from tests.support.sites import SiteFactory
 
 GUIDE_ARGS = [
     "margin",
@@ -136,3 +137,26 @@ def test_installed_console_script() -> None:
     done = subprocess.run([script, *GUIDE_ARGS, "--json"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["total"] == 67_717_169
+
+
+def test_the_archived_rpf01_of_a_day_margins_the_days_positions(
+    make_site: SiteFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The simulated day's RPF01 (fetched, archived as its .CSV.ZIP) holds every instrument of the
+    day's positions: margined from the archive by date, with no instrument missing."""
+    site = make_site("securities-rap", "B00001", "B00001", name="securities")
+    site.config(check_hours="false")
+    config = str(site.folder / "cpdesk.toml")
+    assert main(["sync", "--config", config, "--json"]) == 0
+    capsys.readouterr()
+    positions = str(samples.GUIDE_POSITIONS)
+    args = ["margin", "--config", config, "--rpf-date", "2021-05-07", "--positions", positions, "--json"]
+    assert main(args) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["warnings"] == []
+    assert figures["total"] > 0
+    (archived,) = (site.folder / "archive").rglob("RPF01_*.CSV.ZIP")
+    assert main(["margin", "--rpf", str(archived), "--positions", positions, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == figures["total"]
+    assert main(["margin", "--config", config, "--rpf-date", "2021-05-06", "--positions", positions]) == 1
+    assert "no verified RPF01 for 2021-05-06" in capsys.readouterr().err

@@ -9,6 +9,7 @@ their own module; this one puts them together.
 from __future__ import annotations
 
 from cpdesk.engine.problems import Parsed, Problem, ProblemCode
+from cpdesk.engine.reports.zipsafe import read_single_member
 from cpdesk.engine.rpf.header import find_column_header, parse_column_header, parse_header
 from cpdesk.engine.rpf.model import FieldType, RiskParameterFile
 from cpdesk.engine.rpf.rows import DataRows
@@ -20,8 +21,9 @@ from cpdesk.engine.sources import Source, read_source, source_name
 def parse_rpf(
     source: Source, *, lenient: bool = False, name: str | None = None
 ) -> Parsed[RiskParameterFile | None]:
-    """Parse an RPF01 from a path or an open binary stream. The value is ``None`` when any error
-    was found; problems name ``name`` (default: the path or the stream's name)."""
+    """Parse an RPF01 from a path or an open binary stream (a ``.ZIP`` name: the zip HKEX publishes
+    it in). The value is ``None`` when any error was found; problems name ``name`` (default: the
+    path or the stream's name)."""
     shown = source_name(source, name)
     try:
         data = read_source(source)
@@ -34,6 +36,11 @@ def parse_rpf(
                 ),
             ),
         )
+    if shown.upper().endswith(".ZIP"):  # an archived RPF01_...CSV.ZIP: its one member is the file
+        member = read_single_member(data, shown)
+        if member.value is None:
+            return Parsed(None, member.problems)
+        data = member.value
     return parse_rpf_bytes(data, shown, lenient=lenient)
 
 

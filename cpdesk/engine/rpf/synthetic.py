@@ -52,7 +52,19 @@ def _format_block(values: npt.NDArray[np.int64]) -> list[bytes]:
     return [flat[r][mask[r]].tobytes() for r in range(rows)]
 
 
-def universe(instruments: int) -> SyntheticUniverse:
+# The instruments of the guide's worked example (its positions file), so a synthetic day's RPF01
+# margins the simulated RMAMP01: stocks with deltas, structured products, Tier N stocks, and the
+# corporate actions DSP700, SRI3606 and DIV1299.
+GUIDE_CODES = SyntheticUniverse(
+    stocks=("700", "1299", "1876", "2823", "3690"),
+    structured_products=("26883", "60954"),
+    tier_n=("658", "3456", "3457", "3606"),
+    corporate_action_positions=("DSP700", "SRI3606", "DIV1299"),
+)
+
+
+def universe(instruments: int, pinned: SyntheticUniverse | None = None) -> SyntheticUniverse:
+    """``instruments`` codes by kind; ``pinned`` codes come first in each kind (the rest made up)."""
     stocks_n = max(2, instruments // 5)
     stocks = ("2800", *(str(10_000 + i) for i in range(stocks_n - 1)))
     products = tuple(str(20_000 + i) for i in range(instruments - stocks_n))
@@ -60,14 +72,23 @@ def universe(instruments: int) -> SyntheticUniverse:
     corporate = tuple(
         f"{prefix}{stocks[1 + n % (len(stocks) - 1)]}" for n, prefix in enumerate(("DSP", "SRI", "DIV"))
     )
+    if pinned is not None:
+        stocks = (stocks[0], *pinned.stocks, *stocks[1 : len(stocks) - len(pinned.stocks)])
+        products = (*pinned.structured_products, *products[: len(products) - len(pinned.structured_products)])
+        tier_n = (*pinned.tier_n, *tier_n)
+        corporate = pinned.corporate_action_positions
     return SyntheticUniverse(stocks, products, tier_n, corporate)
 
 
 def synthetic_rpf_lines(
-    instruments: int, hvar: int = 1000, svar: int = 1018, seed: int = 20191104
+    instruments: int,
+    hvar: int = 1000,
+    svar: int = 1018,
+    seed: int = 20191104,
+    pinned: SyntheticUniverse | None = None,
 ) -> Iterator[bytes]:
     rng = np.random.default_rng(seed)
-    names = universe(instruments)
+    names = universe(instruments, pinned)
     header = {
         "Valuation_DT": "4/11/2019",
         "HVaR_WGT": "0.75",
