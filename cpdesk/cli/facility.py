@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncssh
@@ -19,6 +20,7 @@ from cpdesk.engine.keys import KEY_FILE_LIMIT
 from cpdesk.engine.sources import read_file
 from cpdesk.simulator.day import publish_day, publish_hostile_names
 from cpdesk.simulator.server import SimulatedFacility
+from cpdesk.simulator.state import console_log
 
 
 def register(commands: Any) -> None:
@@ -54,6 +56,13 @@ def register(commands: Any) -> None:
     serve.add_argument("--sha1-only", action="store_true", help="sign the host key with SHA-1 ssh-rsa only")
     serve.add_argument("--hostile-names", action="store_true", help="also publish files with hostile names")
     serve.add_argument("--rpf-instruments", type=int, default=300)
+    serve.add_argument(
+        "--state",
+        type=Path,
+        metavar="DIR",
+        help="keep the host key, renewed keys and uploads here across restarts",
+    )
+    serve.add_argument("--quiet", action="store_true", help="do not log sign-ons, uploads and answers")
     serve.set_defaults(run=run_serve)
 
 
@@ -111,7 +120,12 @@ def run_serve(args: argparse.Namespace) -> int:
         return fail("facility serve", exc)
     days = TradingDays()
     day = args.day or days.latest_on_or_before(datetime.now(HKT).date())
-    facility = SimulatedFacility(profile, sha1_host_key_only=args.sha1_only)
+    try:
+        facility = SimulatedFacility(profile, sha1_host_key_only=args.sha1_only, state_dir=args.state)
+    except (OSError, ValueError) as exc:
+        return fail("facility serve", f"--state {args.state}: {exc}")
+    if not args.quiet:
+        console_log(facility, lambda line: print(line, flush=True))
     for item in args.authorize:
         account, _, key_file = item.partition("=")
         try:

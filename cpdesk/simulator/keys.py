@@ -96,7 +96,9 @@ def import_key(facility: SimulatedFacility, event: UploadEvent) -> None:
     if reason is not None:
         lines.append(f"Error reason: {reason}")
     name = f"Result.{event.at:%Y%m%d.%H%M%S}.{outcome}.txt"
-    facility.store.put(event.store_folder, name, ("\n".join(lines) + "\n").encode(), mtime=event.at)
+    facility.store.put(
+        event.store_folder, name, ("\n".join(lines) + "\n").encode(), mtime=event.at, keep=True
+    )
 
 
 def expiry_warnings(facility: SimulatedFacility, account: str) -> None:

@@ -56,7 +56,7 @@ def answer_upload(facility: SimulatedFacility, event: UploadEvent) -> None:
         name = f"Result.{event.at:%Y%m%d}.{event.at:%H%M%S}{(tenth_ms + step) % 10_000:04d}.txt"
         if facility.store.get(folder, name) is None:
             break
-    facility.store.put(folder, name, text.encode(), mtime=event.at)
+    facility.store.put(folder, name, text.encode(), mtime=event.at, keep=True)
 
 
 def install(facility: SimulatedFacility) -> None:

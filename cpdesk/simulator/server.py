@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import asyncssh
 import asyncssh.encryption
@@ -27,6 +28,7 @@ from cpdesk.connectors.sftp.profile import HKT, Address, FacilityProfile, Tradin
 from cpdesk.engine.keys import md5_fingerprint_of
 from cpdesk.simulator import keys as key_management
 from cpdesk.simulator import lop as lop_results
+from cpdesk.simulator import state as kept
 from cpdesk.simulator.events import UploadEvent
 from cpdesk.simulator.sftp import FacilitySftp
 from cpdesk.simulator.store import VirtualStore
@@ -94,12 +96,17 @@ class SimulatedFacility:
         trading_days: TradingDays | None = None,
         sha1_host_key_only: bool = False,
         host_key: asyncssh.SSHKey | None = None,
+        state_dir: Path | None = None,
     ) -> None:
+        """``state_dir`` keeps the host key, the accounts' keys and the uploads across restarts."""
         self.profile = profile
         self.clock = clock or (lambda: datetime.now(HKT))
         self.trading_days = trading_days or TradingDays()
         self.sha1_host_key_only = sha1_host_key_only
-        self.host_key = host_key or asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+        self.state_dir = state_dir
+        self.host_key = host_key or (
+            kept.host_key(state_dir) if state_dir else asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+        )
         self.store = VirtualStore(self.clock)
         self.accounts: dict[str, list[AuthorizedKey]] = {}
         self.faults = Faults()
@@ -107,12 +114,16 @@ class SimulatedFacility:
         self.upload_hooks: list[UploadHook] = []
         self.upload_guards: list[UploadGuard] = []
         self.sign_on_hooks: list[SignOnHook] = []
+        self.refusal_hooks: list[Callable[[SimulatedFacility, str, str], None]] = []  # account, reason
         self.upload_attempts: list[UploadEvent] = []  # every upload started (no content)
         self.uploads: list[UploadEvent] = []  # every upload completed, with its content
         self._state: dict[str, _AccountState] = {}
         self.lock = threading.RLock()
         key_management.install(self)
         lop_results.install(self)
+        if state_dir is not None:
+            kept.load(self, state_dir)
+            self.upload_hooks.append(lambda facility, event: kept.save(facility, state_dir))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncssh.SSHAcceptor | None = None
@@ -127,13 +138,18 @@ class SimulatedFacility:
         valid_from: datetime | None = None,
         valid_until: datetime | None = None,
     ) -> AuthorizedKey:
-        """Accept ``public_key`` (OpenSSH or RFC 4716 text) for ``account``."""
+        """Accept ``public_key`` (OpenSSH or RFC 4716 text) for ``account`` (a key already there
+        for the account is not added twice: a restart with ``--state`` authorizes again)."""
         problem = self.profile.check_account(account)
         if problem:
             raise ValueError(problem)
         entry = AuthorizedKey(asyncssh.import_public_key(public_key), valid_from, valid_until)
         with self.lock:
-            self.accounts.setdefault(account, []).append(entry)
+            known = self.accounts.setdefault(account, [])
+            for existing in known:
+                if existing.key.public_data == entry.key.public_data:
+                    return existing
+            known.append(entry)
         return entry
 
     def participant_of(self, account: str) -> str:
@@ -176,6 +192,9 @@ class SimulatedFacility:
         if reason is None:
             for hook in self.sign_on_hooks:
                 hook(self, account)
+        else:
+            for refused in self.refusal_hooks:
+                refused(self, account, reason)
         return reason
 
     def key_accepted(self, account: str, key: asyncssh.SSHKey) -> bool:

@@ -238,7 +238,7 @@ class FacilitySftp(asyncssh.SFTPServer):
             file_obj.buffer.getvalue(),
             self.facility.clock(),
         )
-        self.facility.store.put(event.store_folder, event.name, event.content)
+        self.facility.store.put(event.store_folder, event.name, event.content, keep=True)
         self.facility.uploaded(event)
 
     def fstat(self, file_obj: object) -> asyncssh.SFTPAttrs:

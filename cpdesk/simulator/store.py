@@ -43,8 +43,10 @@ class VirtualStore:
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._files: dict[str, dict[str, StoredFile]] = {}
+        self._kept: set[tuple[str, str]] = set()  # written by clients or in answer to them
         self._lock = threading.RLock()
         self.clock = clock
+        self.written_hooks: list[Callable[[str, str], None]] = []  # hear of each kept file written
 
     def put(
         self,
@@ -53,12 +55,28 @@ class VirtualStore:
         content: bytes,
         mtime: datetime | None = None,
         generated: datetime | None = None,
+        keep: bool = False,
     ) -> StoredFile:
+        """Store a file; ``keep`` marks what a restart with ``--state`` must still have (uploads and
+        the facility's answers to them), unlike the published day, which is made again."""
         when = mtime or self.clock()
         stored = StoredFile(content, when, generated or when)
         with self._lock:
             self._files.setdefault(folder, {})[name] = stored
+            if keep:
+                self._kept.add((folder, name))
+        if keep:
+            for hook in self.written_hooks:
+                hook(folder, name)
         return stored
+
+    def kept(self) -> list[tuple[str, str, StoredFile]]:
+        with self._lock:
+            return [
+                (folder, name, self._files[folder][name])
+                for folder, name in sorted(self._kept)
+                if name in self._files.get(folder, {})
+            ]
 
     def get(self, folder: str, name: str) -> StoredFile | None:
         with self._lock:

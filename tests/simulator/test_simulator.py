@@ -133,3 +133,36 @@ def test_refused_logins_fault(make_site: SiteFactory) -> None:
     assert site.facility.sign_ons[-1].reason == "logins refused (fault injected)"
     site.facility.faults.refuse_logins = False
     session(site).close()
+
+
+def test_with_a_state_folder_the_host_key_renewed_keys_and_uploads_survive_a_restart(tmp_path: Path) -> None:
+    from cpdesk.connectors.sftp.profile import load_profile
+    from cpdesk.connectors.store.keyfiles import write_new_rsa_key
+    from cpdesk.simulator.server import SimulatedFacility
+    from cpdesk.simulator.state import console_log
+
+    state = tmp_path / "state"
+    said: list[str] = []
+    first = SimulatedFacility(load_profile("derivatives"), state_dir=state)
+    console_log(first, said.append)
+    first.authorize("CXYZ001", write_new_rsa_key(tmp_path / "CXYZ001"))
+    first.store.put("account/CXYZ001/KEY_MANAGEMENT", "Result.20210507.213000.success.txt", b"ok", keep=True)
+    first.store.put("participant/CXYZ/COMMON", "published.csv", b"day")  # made again at each start
+    from cpdesk.simulator.state import save
+
+    save(first, state)
+    assert first.sign_on("CXYZ999") == "unknown account"
+    assert any("sign-on CXYZ999: refused (unknown account)" in line for line in said)
+    assert any(
+        "wrote /account/CXYZ001/KEY_MANAGEMENT/Result.20210507.213000.success.txt" in line for line in said
+    )
+
+    again = SimulatedFacility(load_profile("derivatives"), state_dir=state)
+    assert again.host_key.public_data == first.host_key.public_data
+    assert [e.fingerprint for e in again.accounts["CXYZ001"]] == [
+        e.fingerprint for e in first.accounts["CXYZ001"]
+    ]
+    kept = again.store.get("account/CXYZ001/KEY_MANAGEMENT", "Result.20210507.213000.success.txt")
+    assert kept is not None
+    assert kept.content == b"ok"
+    assert again.store.get("participant/CXYZ/COMMON", "published.csv") is None

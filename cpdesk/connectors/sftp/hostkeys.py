@@ -49,7 +49,8 @@ class KnownHosts:
             shown = sha256_fingerprint(pinned) if pinned is not None else "a key of another type"
             raise HostKeyChanged(
                 f"{address}: host key changed: server offers {sha256_fingerprint(key)}, pinned is {shown}. "
-                "Refusing to connect"
+                "Refusing to connect. Ask HKEX whether it changed its key; if it did, pin the new one with "
+                "`cpdesk facility trust --replace`"
             )
 
     def pinned(self, address: Address) -> list[paramiko.PKey]:
