@@ -222,7 +222,10 @@ def load_config(path: Path) -> CpdeskConfig:
         holidays = [date.fromisoformat(str(d)) for d in data.get("holidays", [])]
     except ValueError as exc:
         raise ConfigurationError(f"{path}: holidays: {exc}") from None
-    facilities = tuple(_facility(base, raw, n) for n, raw in enumerate(data.get("facility", [])))
+    try:
+        facilities = tuple(_facility(base, raw, n) for n, raw in enumerate(data.get("facility", [])))
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{path}: {exc}") from None
     if not facilities:
         raise ConfigurationError(f"{path}: no [[facility]] section")
     names = [f.name for f in facilities]

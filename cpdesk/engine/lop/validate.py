@@ -25,6 +25,7 @@ from cpdesk.engine.numbers import parse_decimal
 from cpdesk.engine.problems import Problem, ProblemCode, Severity, errors_in
 
 MAX_EXCEL_SERIAL = 2_958_465  # 9999-12-31, Excel's last date
+MAX_CONTRACTS = 10**12  # far beyond any real position: a number this large is a typing slip
 FILE_NAME = re.compile(r"^(?P<kind>[A-Za-z]+)_(?P<submitter>[^_]*)_(?P<date>[^_.]*)\.(?P<ext>[A-Za-z]+)$")
 
 
@@ -445,6 +446,8 @@ def _typed(kind: str, value: Value, excel_epoch: date) -> object:
         if kind == "integer":
             if number != number.to_integral_value():
                 raise ValueError(f"{value} is not a whole number of contracts")
+            if number >= MAX_CONTRACTS:
+                raise ValueError(f"{value} is beyond any open position ({MAX_CONTRACTS:,} contracts)")
             return int(number)
         return number
     if isinstance(value, int | float) and not isinstance(value, bool):

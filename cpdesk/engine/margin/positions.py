@@ -235,6 +235,16 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
                 )
             )
         positions.append(item)
+    if not positions and not problems:
+        problems.append(
+            Problem(
+                source,
+                header_line,
+                None,
+                "no positions below the header: nothing to margin (an empty portfolio is 0 without cpdesk)",
+                code=ProblemCode.NO_ROWS,
+            )
+        )
     return Parsed(tuple(positions), tuple(problems))
 
 

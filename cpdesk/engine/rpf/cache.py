@@ -21,6 +21,7 @@ import struct
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -92,6 +93,8 @@ def _cache_key(source: Path, lenient: bool) -> dict[str, Any] | None:
     another file with the same size, time and header, or an edit in place, is never taken for it)."""
     try:
         stat = source.stat()
+        if not S_ISREG(stat.st_mode):
+            return None  # a pipe or device is never cached (nor opened here: a pipe would block)
         with source.open("rb") as handle:
             head = handle.read(_HEADER_PROBE_BYTES)
         content_crc32 = _crc32_of(source)
