@@ -188,7 +188,7 @@ class FacilitySync:
                 if not needed:
                     self.result.status = SyncStatus.NOTHING_NEW
                 return
-            done = self._download(fs, needed)
+            done = self._download(fs, _largest_first(needed))
         finally:
             fs.close()
         self._verify_and_archive(done)
@@ -445,6 +445,27 @@ class FacilitySync:
     def _finish(self, outcome: FileOutcome) -> None:
         self.result.files.append(outcome)
         self.reporter.finished(outcome)
+
+
+def _largest_first(needed: list[_Download]) -> list[_Download]:
+    """The order to fetch in: the largest report (a pair counted whole) first, its control file
+    before its data, so that the longest check runs beside the other downloads instead of after
+    the last one; otherwise the listing's order."""
+    group_bytes: dict[tuple[str, str], int] = {}
+    for item in needed:
+        key = _group_of(item)
+        group_bytes[key] = group_bytes.get(key, 0) + item.entry.size
+    return sorted(needed, key=lambda item: (-group_bytes[_group_of(item)], _group_of(item), _data_last(item)))
+
+
+def _group_of(item: _Download) -> tuple[str, str]:
+    report = parse_report_file_name(item.entry.name)
+    return (item.entry.folder, report.stem if report else item.entry.name)
+
+
+def _data_last(item: _Download) -> bool:
+    report = parse_report_file_name(item.entry.name)
+    return report is not None and report.part is PairPart.DATA
 
 
 def _verdict_of(check: Future[Verdict], name: str) -> Verdict:

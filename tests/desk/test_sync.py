@@ -56,6 +56,32 @@ def test_a_full_securities_day_is_synced_and_verified(make_site: SiteFactory) ->
     assert len(archived_files(site)) == 36
 
 
+def test_the_largest_report_is_fetched_first_with_its_control_file_before_its_data(
+    make_site: SiteFactory,
+) -> None:
+    """The longest check (inflating the largest data file) then runs beside the other downloads."""
+    site = make_site("securities-rap", "B00001", "B00001", name="securities")
+    recorder = Recorder()
+    result = run_sync(site, reporter=recorder)
+    order = list(recorder.resumed)
+    assert len(order) == result.downloaded == 36
+    sizes = {f.name: f.size for f in result.files}
+
+    def stem(name: str) -> str:
+        return name.split(".", maxsplit=1)[0]
+
+    report_bytes: dict[str, int] = {}
+    for name in order:
+        report_bytes[stem(name)] = report_bytes.get(stem(name), 0) + sizes[name]
+    biggest = max(report_bytes, key=lambda s: report_bytes[s])
+    assert order[:2] == [f"{biggest}.CNTL.ZIP", f"{biggest}.CSV.ZIP"]
+    fetched = [report_bytes[stem(name)] for name in order]
+    assert fetched == sorted(fetched, reverse=True)
+    for name in order:
+        if name.endswith(".CSV.ZIP") and f"{stem(name)}.CNTL.ZIP" in order:
+            assert order.index(f"{stem(name)}.CNTL.ZIP") < order.index(name)
+
+
 def test_a_second_run_downloads_nothing(make_site: SiteFactory) -> None:
     site = make_site()
     first = run_sync(site)

@@ -32,6 +32,7 @@ from cpdesk.connectors.errors import (
 from cpdesk.connectors.sftp.errors import translated
 from cpdesk.connectors.sftp.governor import SignOnGovernor
 from cpdesk.connectors.sftp.hostkeys import KnownHosts
+from cpdesk.connectors.sftp.pipe import open_sftp
 from cpdesk.connectors.sftp.profile import Address, Algorithms, FacilityProfile, FolderRule
 from cpdesk.connectors.sftp.session import SftpSession
 
@@ -156,10 +157,7 @@ def open_session(
     transport.set_keepalive(profile.keepalive_seconds)
     try:
         with translated(str(address)):
-            sftp = paramiko.SFTPClient.from_transport(
-                transport, window_size=WINDOW_BYTES, max_packet_size=profile.max_packet
-            )
-            assert sftp is not None
+            sftp = open_sftp(transport, WINDOW_BYTES, profile.max_packet)
             sftp.get_channel().settimeout(profile.idle_timeout_seconds)
     except FacilityError:
         transport.close()
