@@ -450,22 +450,16 @@ class FacilitySync:
 def _largest_first(needed: list[_Download]) -> list[_Download]:
     """The order to fetch in: the largest report (a pair counted whole) first, its control file
     before its data, so that the longest check runs beside the other downloads instead of after
-    the last one; otherwise the listing's order."""
-    group_bytes: dict[tuple[str, str], int] = {}
+    the last one; reports of equal size by folder and name."""
+    keyed = []  # (report, data part last, the download): each name parsed once
+    report_bytes: dict[tuple[str, str], int] = {}
     for item in needed:
-        key = _group_of(item)
-        group_bytes[key] = group_bytes.get(key, 0) + item.entry.size
-    return sorted(needed, key=lambda item: (-group_bytes[_group_of(item)], _group_of(item), _data_last(item)))
-
-
-def _group_of(item: _Download) -> tuple[str, str]:
-    report = parse_report_file_name(item.entry.name)
-    return (item.entry.folder, report.stem if report else item.entry.name)
-
-
-def _data_last(item: _Download) -> bool:
-    report = parse_report_file_name(item.entry.name)
-    return report is not None and report.part is PairPart.DATA
+        name = parse_report_file_name(item.entry.name)
+        report = (item.entry.folder, name.stem if name else item.entry.name)
+        keyed.append((report, name is not None and name.part is PairPart.DATA, item))
+        report_bytes[report] = report_bytes.get(report, 0) + item.entry.size
+    keyed.sort(key=lambda k: (-report_bytes[k[0]], k[0], k[1]))
+    return [item for _, _, item in keyed]
 
 
 def _verdict_of(check: Future[Verdict], name: str) -> Verdict:

@@ -74,22 +74,14 @@ class ChunkPipe(BufferedPipe):  # type: ignore[misc]  # paramiko is untyped
 
     def _take(self, nbytes: int) -> bytes:
         """Up to ``nbytes`` from the front; the lock is held."""
-        first = self._pieces[0]
-        available = len(first) - self._head
-        if nbytes < available:  # the common case: part of one piece
-            out = first[self._head : self._head + nbytes]
-            self._head += nbytes
-            self._size -= nbytes
-            return out
         parts = []
         wanted = nbytes
         while wanted and self._pieces:
             first = self._pieces[0]
             available = len(first) - self._head
-            if wanted < available:
+            if wanted < available:  # part of this piece: the rest stays for the next read
                 parts.append(first[self._head : self._head + wanted])
                 self._head += wanted
-                wanted = 0
                 break
             parts.append(first[self._head :] if self._head else first)
             self._pieces.popleft()
