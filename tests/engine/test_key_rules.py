@@ -108,6 +108,8 @@ def test_rfc4716_header_continuation_and_the_guides_five_dashes() -> None:
         ("", "empty"),
         ("---- BEGIN SSH2 PUBLIC KEY ----\nAAAA\n", "END SSH2"),
         ("ssh-rsa not!base64", "not base64"),
+        ("ssh-rsa AAAA\ufffd\ufffdB3Nz comment", "not base64"),  # bytes read with errors="replace"
+        ("---- BEGIN SSH2 PUBLIC KEY ----\nAAAA\u00e9\n---- END SSH2 PUBLIC KEY ----", "not base64"),
         ("ssh-dss " + base64.b64encode(rsa_blob(2048)).decode(), "holds ssh-rsa"),
         ("hello", "neither"),
     ],

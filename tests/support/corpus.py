@@ -464,6 +464,12 @@ def _keys() -> Iterator[Case]:
         b"-----END OPENSSH PRIVATE KEY-----\n",
         "truncated": PUBLIC + b"\n",
         "binary": os.urandom(200),
+        # read with errors="replace": the key data then holds U+FFFD, which base64 refuses with a
+        # ValueError of its own (the random bytes above hit it in one full run)
+        "non-ascii-base64": b"ssh-rsa AAAA\xff\xfeB3Nz comment\n",
+        "rfc4716-non-ascii": (
+            b"---- BEGIN SSH2 PUBLIC KEY ----\nAAAA\xc3\xa9\n---- END SSH2 PUBLIC KEY ----\n"
+        ),
         "not-base64": b"ssh-rsa !!!! comment\n",
         "rfc4716-no-end": b"---- BEGIN SSH2 PUBLIC KEY ----\nAAAA\n",
     }.items():

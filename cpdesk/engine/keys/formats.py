@@ -8,7 +8,6 @@ Fingerprints are MD5 digests printed as 16 lowercase hex octets separated by col
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import re
 import struct
@@ -122,14 +121,19 @@ def parse_public_key(text: str) -> PublicKey:
     parts = lines[0].split(maxsplit=2)
     if len(parts) < 2:
         raise KeyFormatError("neither SSH2 (RFC 4716) nor OpenSSH public key format")
-    try:
-        blob = base64.b64decode(parts[1], validate=True)
-    except binascii.Error:
-        raise KeyFormatError("key data is not base64") from None
-    key = _from_blob(blob, parts[2] if len(parts) > 2 else "")
+    key = _from_blob(_base64(parts[1]), parts[2] if len(parts) > 2 else "")
     if key.key_type != parts[0]:
         raise KeyFormatError(f"key says {parts[0]} but holds {key.key_type}")
     return key
+
+
+def _base64(text: str) -> bytes:
+    """Key data; anything but base64 (a character outside ASCII too: base64 refuses that with a
+    ValueError of its own, not a binascii.Error) is a :class:`KeyFormatError`."""
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error is one
+        raise KeyFormatError("key data is not base64") from None
 
 
 def _parse_rfc4716(lines: list[str]) -> PublicKey:
@@ -151,10 +155,7 @@ def _parse_rfc4716(lines: list[str]) -> PublicKey:
         else:
             body.append(line)
         index += 1
-    try:
-        blob = base64.b64decode("".join(body), validate=True)
-    except binascii.Error:
-        raise KeyFormatError("key data is not base64") from None
+    blob = _base64("".join(body))
     comment = headers.get("comment", "")
     if len(comment) >= 2 and comment[0] == comment[-1] == '"':
         comment = comment[1:-1].replace('\\"', '"').replace("\\\\", "\\")
