@@ -31,10 +31,11 @@ from cpdesk.connectors.errors import (
     SyncInProgress,
 )
 from cpdesk.connectors.sftp.client import Credentials
-from cpdesk.connectors.sftp.remote import RemoteEntry, RemoteFs, Sink
+from cpdesk.connectors.sftp.remote import RemoteEntry, RemoteFs
 from cpdesk.connectors.store.archive import Archive, PartialFile, flush, unsafe_remote_name
 from cpdesk.connectors.store.ledger import FileRow, Ledger
 from cpdesk.connectors.store.runlock import exclusive
+from cpdesk.desk.arrival import Arrival, Receiving, count_arriving
 from cpdesk.desk.config import CpdeskConfig, FacilityConfig
 from cpdesk.desk.keystate import note_key_management_file
 from cpdesk.desk.sessions import Transport, check_hours, sftp_transport, sign_on
@@ -53,6 +54,7 @@ from cpdesk.engine.hkex import KEY_FOLDER
 from cpdesk.engine.problems import Problem, ProblemCode, Severity
 from cpdesk.engine.reports.catalogue import Catalogue
 from cpdesk.engine.reports.names import PairPart, ReportFileName, parse_report_file_name
+from cpdesk.engine.reports.pairs import CountedMember
 from cpdesk.engine.status import FileResult, SyncStatus
 
 RESUME_CHECK_BYTES = 64 * 1024  # re-read before resuming: the kept bytes must still be the server's
@@ -66,34 +68,33 @@ class _Download:
     verdict: Verdict = field(default_factory=Verdict)
     sha256: str = ""
     check: Future[Verdict] | None = None
+    counted: Future[CountedMember | None] | None = None  # RPF01 data: its records, counted as it arrived
+    flushed: Future[None] | None = None  # on disk (fsync), before it is checked and archived
 
 
-class _Hashing:
-    """A sink that hashes what it writes."""
-
-    def __init__(self, sink: Sink, digest: hashlib._Hash) -> None:
-        self.sink = sink
-        self.digest = digest
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        return self.sink.write(data)
-
-
-def _flushed_content(path: Path, name: str, size: int) -> Verdict:
-    flush(path)
+def _content_on_disk(flushed: Future[None], path: Path, name: str, size: int) -> Verdict:
+    flushed.result()  # an error writing it to disk breaks the check: the file fails
     return check_content(path, name, size)
 
 
-def _flushed_pair(report: ReportFileName, control: Path, data: Path, catalogue: Catalogue) -> Verdict:
-    for path in (control, data):
-        flush(path)
-    return check_pair_files(report, control, data, catalogue)
+def _pair_on_disk(
+    flushed: list[Future[None]],
+    report: ReportFileName,
+    control: Path,
+    data: Path,
+    catalogue: Catalogue,
+    counted: Future[CountedMember | None] | None = None,
+) -> Verdict:
+    for future in flushed:
+        future.result()
+    # Counted on this same thread before this task (one worker, tasks in turn): done by now.
+    head_start = counted.result() if counted is not None and not counted.exception() else None
+    return check_pair_files(report, control, data, catalogue, head_start)
 
 
-def _alone(path: Path, name: str, size: int, report: ReportFileName) -> Verdict:
+def _alone(flushed: Future[None], path: Path, name: str, size: int, report: ReportFileName) -> Verdict:
     """One file of a pair whose partner is not yet published: checked alone, and said so."""
-    verdict = _flushed_content(path, name, size)
+    verdict = _content_on_disk(flushed, path, name, size)
     verdict.notes.append(f"{report.partner()} not yet available; pair not checked")
     return verdict
 
@@ -279,17 +280,24 @@ class FacilitySync:
         a lost connection or a full disk leaves the rest for the next run."""
         done: list[_Download] = []
         pairs: dict[tuple[str, str], dict[PairPart, _Download]] = {}
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpdesk-verify") as pool:
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpdesk-verify") as pool,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpdesk-flush") as flusher,
+        ):
             for item in needed:
                 if self.stop_downloads:
                     break
-                if not self._fetch(fs, item):
+                arrival = self._follow(pool, item)
+                if not self._fetch(fs, item, arrival):
                     continue
                 done.append(item)
+                # Written to disk on a thread of its own as soon as it is complete: the checks
+                # then find it there instead of each waiting for the disk in turn.
+                item.flushed = flusher.submit(flush, item.partial.path)
                 report = parse_report_file_name(item.entry.name)
                 if report is None:
                     item.check = pool.submit(
-                        check_content, item.partial.path, item.entry.name, item.entry.size
+                        _content_on_disk, item.flushed, item.partial.path, item.entry.name, item.entry.size
                     )
                     continue
                 parts = pairs.setdefault((item.entry.folder, report.stem), {})
@@ -304,9 +312,30 @@ class FacilitySync:
             item.verdict = _verdict_of(item.check, item.entry.name)
         return done
 
-    def _fetch(self, fs: RemoteFs, item: _Download) -> bool:
+    def _follow(self, pool: ThreadPoolExecutor, item: _Download) -> Arrival | None:
+        """For an RPF01 data file: count its records on the verifying thread as it arrives."""
+        report = parse_report_file_name(item.entry.name)
+        if report is None or report.part is not PairPart.DATA:
+            return None
+        info = self.catalogue.get(report.report_id)
+        if info is None or info.parser != "rpf01":
+            return None
+        arrival = Arrival()
+        item.counted = pool.submit(count_arriving, item.partial.path, arrival)
+        return arrival
+
+    def _fetch(self, fs: RemoteFs, item: _Download, arrival: Arrival | None = None) -> bool:
         """Download one file into its partial file (resuming when the kept bytes still match the
         server's), hashing as it arrives; True when the whole file arrived unchanged."""
+        complete = False
+        try:
+            complete = self._fetched(fs, item, arrival)
+        finally:
+            if arrival is not None:
+                arrival.end(complete)
+        return complete
+
+    def _fetched(self, fs: RemoteFs, item: _Download, arrival: Arrival | None) -> bool:
         entry = item.entry
         try:
             start = self._resume_from(fs, item)
@@ -316,14 +345,18 @@ class FacilitySync:
                 with item.partial.path.open("rb") as kept:
                     while block := kept.read(1 << 20):
                         digest.update(block)
-            with item.partial.path.open("ab") as sink:
+                if arrival is not None:
+                    arrival.advance(start)
+            # Unbuffered: what the sink says it wrote is in the file for the follower to read.
+            with item.partial.path.open("ab", buffering=0) as sink:
                 if start < entry.size:
                     fs.get(
                         entry.folder,
                         entry.name,
-                        _Hashing(sink, digest),
+                        Receiving(sink, digest, arrival),
                         start,
                         bind(self.reporter.advanced, entry),
+                        entry.size - start,  # the listed size: a file that grew is caught below
                     )
             now = fs.stat(entry.folder, entry.name)
         except ConnectionLost as exc:
@@ -398,9 +431,14 @@ class FacilitySync:
         if control_path is None or data_path is None:
             # The partner is not published yet: check this file alone and say so.
             (only,) = parts.values()
-            only.check = pool.submit(_alone, only.partial.path, only.entry.name, only.entry.size, report)
+            assert only.flushed is not None
+            only.check = pool.submit(
+                _alone, only.flushed, only.partial.path, only.entry.name, only.entry.size, report
+            )
             return
-        check = pool.submit(_flushed_pair, report, control_path, data_path, self.catalogue)
+        counted = data.counted if data else None
+        flushed = [part.flushed for part in parts.values() if part.flushed is not None]
+        check = pool.submit(_pair_on_disk, flushed, report, control_path, data_path, self.catalogue, counted)
         for member in parts.values():
             member.check = check
 

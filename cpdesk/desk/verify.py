@@ -11,7 +11,7 @@ from cpdesk.connectors.sftp.profile import HKT
 from cpdesk.engine.problems import Problem, ProblemCode, errors_in
 from cpdesk.engine.reports.catalogue import Catalogue
 from cpdesk.engine.reports.names import ReportFileName
-from cpdesk.engine.reports.pairs import ZipFile, check_pair
+from cpdesk.engine.reports.pairs import CountedMember, ZipFile, check_pair
 from cpdesk.engine.reports.zipsafe import read_single_member
 
 _DATE_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)")
@@ -75,10 +75,15 @@ def check_content(path: Path, name: str, expected_size: int) -> Verdict:
 
 
 def check_pair_files(
-    report: ReportFileName, control: Path | None, data: Path | None, catalogue: Catalogue
+    report: ReportFileName,
+    control: Path | None,
+    data: Path | None,
+    catalogue: Catalogue,
+    counted: CountedMember | None = None,
 ) -> Verdict:
     """The pair check when both files are at hand (wherever they are stored locally); a note when
-    the partner is not yet published."""
+    the partner is not yet published. ``counted``: an RPF01 data file's records as counted while
+    it arrived (confirmed here, not counted again)."""
     verdict = Verdict()
     if control is None or data is None:
         missing = f"{report.stem}.CNTL.ZIP" if control is None else f"{report.stem}.CSV.ZIP"
@@ -87,7 +92,7 @@ def check_pair_files(
     result = check_pair(
         report,
         ZipFile(f"{report.stem}.CNTL.ZIP", control.read_bytes()),
-        ZipFile(f"{report.stem}.CSV.ZIP", data.read_bytes()),
+        ZipFile(f"{report.stem}.CSV.ZIP", data.read_bytes(), counted),
         catalogue,
     )
     verdict.problems += result.problems

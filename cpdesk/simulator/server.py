@@ -61,6 +61,8 @@ class Faults:
     stall_after_bytes: int | None = None  # one-shot: the connection goes silent (never answers again)
     fail_reads: set[str] = field(default_factory=set)  # names whose open answers SFTP "Failure"
     grow_on_read: set[str] = field(default_factory=set)  # names that grow by a record when first read
+    short_reads: int | None = None  # every read answers at most this many bytes (as SFTP allows)
+    oversized_reads: bool = False  # every read answers more bytes than asked for (a broken server)
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,6 +199,11 @@ class FacilitySftp(asyncssh.SFTPServer):
             self.connection.abort()
             raise asyncssh.SFTPConnectionLost("connection dropped (fault injected)")
         self.served_bytes += len(chunk)
+        faults = self.facility.faults
+        if faults.short_reads is not None:
+            chunk = chunk[: faults.short_reads]
+        if faults.oversized_reads and chunk:
+            chunk += b"-more than was asked for-"
         return chunk
 
     async def _delivered(self) -> None:

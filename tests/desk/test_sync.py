@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import socket
 import subprocess
 import sys
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
 import paramiko
 
 from cpdesk.connectors.sftp.hostkeys import KnownHosts
+from cpdesk.connectors.store.keyfiles import write_new_rsa_key
 from cpdesk.connectors.store.ledger import Ledger
+from cpdesk.desk.config import load_config
+from cpdesk.desk.sync import FacilitySync
 from cpdesk.simulator.day import (
     HOSTILE_NAMES,
     publish_hostile_names,
@@ -23,6 +28,7 @@ from cpdesk.simulator.day import (
 )
 from tests.support.paths import REPO
 from tests.support.sites import (
+    CATALOGUE,
     DAY,
     Recorder,
     Site,
@@ -288,3 +294,48 @@ def test_sync_command_json_and_exit_codes(make_site: SiteFactory) -> None:
     plain = subprocess.run(sync_command(site), capture_output=True, text=True, env=env, check=False)
     assert plain.returncode == 3
     assert "0 new" in plain.stdout
+
+
+def test_a_passphrase_protected_key_signs_on_and_a_missing_passphrase_is_named(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site()
+    key = site.folder / "keys" / site.account
+    key.unlink()
+    site.facility.accounts[site.account].clear()
+    site.facility.authorize(site.account, write_new_rsa_key(key, passphrase=b"correct horse"))
+    (site.folder / "keys" / "passphrase").write_text("correct horse\n")
+    site.config(check_hours="false")
+    toml = site.folder / "cpdesk.toml"
+    toml.write_text(toml.read_text() + 'passphrase_file = "keys/passphrase"\n')
+    config = load_config(toml)
+    with Ledger(config.ledger) as ledger:
+        result = FacilitySync(config, config.facilities[0], ledger, CATALOGUE, None, site.now).run()
+    assert (result.status, result.verified) == ("ok", 7)
+
+    without = run_sync(site)  # the same key, no passphrase_file
+    assert without.status == "config"
+    assert without.message == f"{site.account}: private key {key} is encrypted: give its passphrase_file"
+    assert len(site.facility.sign_ons) == 1  # never tried to sign on without the key
+
+
+def test_a_broken_rpf01_pair_is_failed_though_its_records_were_counted_as_it_arrived(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site("securities-rap", "B00001", "B00001", rpf_instruments=400)
+    stem = "RPF01_HKSCC_20210507210000"
+    wrong_count = b"00,20210507,20210507,RPF01,00000001\n09,0000000000000007\n"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{stem}.CNTL", wrong_count)
+    site.facility.store.put("shared/RPF", f"{stem}.CNTL.ZIP", buffer.getvalue())
+    stored = site.facility.store.get("shared/RPF", f"{stem}.CSV.ZIP")
+    assert stored is not None
+    content = zipfile.ZipFile(io.BytesIO(stored.content)).read(f"{stem}.CSV")
+    records = sum(1 for line in content.split(b"\n") if line.strip())
+    result = run_sync(site)
+    files = {f.name: f for f in result.files}
+    data = files[f"{stem}.CSV.ZIP"]
+    assert data.result == "failed"
+    assert data.detail == f"{stem}.CSV.ZIP: control file counts 7 records, data file has {records}"
+    assert files["RMCNM01_B00001_20210507200000.CSV.ZIP"].result == "verified"

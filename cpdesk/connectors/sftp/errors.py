@@ -38,6 +38,8 @@ def translated(what: str, alive: Callable[[], bool] | None = None) -> Iterator[N
         raise PermissionDenied(f"{what}: permission denied") from exc
     except FileNotFoundError as exc:
         raise RemoteFileNotFound(f"{what}: no such file") from exc
+    except paramiko.SFTPError as exc:  # garbage where an SFTP answer belongs: the session is unusable
+        raise ConnectionLost(f"{what}: the server broke the SFTP protocol ({exc})") from exc
     except (TimeoutError, EOFError, paramiko.SSHException, ConnectionError) as exc:
         raise ConnectionLost(f"{what}: connection lost ({exc or type(exc).__name__})") from exc
     except OSError as exc:

@@ -13,9 +13,7 @@
 from __future__ import annotations
 
 import stat as stat_mode
-import threading
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any, BinaryIO
 
 import paramiko
@@ -24,6 +22,7 @@ from paramiko.sftp import CMD_CLOSE, CMD_HANDLE, CMD_NAME, CMD_OPENDIR, CMD_READ
 from cpdesk.connectors.errors import ConnectionLost, LocalStoreError, PermissionDenied
 from cpdesk.connectors.sftp.errors import translated
 from cpdesk.connectors.sftp.profile import Address, FolderRule
+from cpdesk.connectors.sftp.reader import close_soon, open_for_reading, read_into
 from cpdesk.connectors.sftp.remote import Progress, RemoteEntry, Sink
 
 CONCURRENT_READS = 64
@@ -89,29 +88,27 @@ class SftpSession:
         progress: Progress | None = None,
         length: int | None = None,
     ) -> int:
-        written = 0
-        with translated(f"download /{folder}/{name}", self._alive):
-            size = int(self.sftp.stat(f"/{folder}/{name}").st_size or 0)
-            wanted = max(0, size - offset) if length is None else max(0, min(length, size - offset))
-            with self.sftp.open(f"/{folder}/{name}", "rb") as remote:
-                remote.MAX_REQUEST_SIZE = self.read_size
-                if offset:
-                    remote.seek(offset)
-                remote.prefetch(offset + wanted, max_concurrent_requests=CONCURRENT_READS)
-                # One request's worth at a time: what arrived before a drop has been written.
-                while written < wanted:
-                    chunk = remote.read(min(self.read_size, wanted - written))
-                    if not chunk:
-                        break
-                    try:
-                        sink.write(chunk)
-                    except OSError as exc:
-                        why = exc.strerror or exc
-                        raise LocalStoreError(f"cannot write /{folder}/{name} here: {why}") from exc
-                    written += len(chunk)
-                    if progress is not None:
-                        progress(len(chunk))
-        return written
+        path = f"/{folder}/{name}"
+        with translated(f"download {path}", self._alive):
+            if length is None:
+                length = max(0, int(self.sftp.stat(path).st_size or 0) - offset)
+
+            def write(data: bytes) -> None:
+                try:
+                    sink.write(data)
+                except OSError as exc:
+                    why = exc.strerror or exc
+                    raise LocalStoreError(f"cannot write {path} here: {why}") from exc
+                if progress is not None:
+                    progress(len(data))
+
+            handle = open_for_reading(self.sftp, path)
+            try:
+                return read_into(
+                    self.sftp, handle, offset, max(0, length), write, self.read_size, CONCURRENT_READS
+                )
+            finally:
+                close_soon(self.sftp, handle)
 
     def _exists(self, folder: str, name: str) -> bool:
         try:
@@ -174,23 +171,3 @@ def _read_folder(client: paramiko.SFTPClient, folder: str) -> list[RemoteEntry]:
     finally:
         sftp._request(CMD_CLOSE, handle)
     return entries
-
-
-def _quiet_prefetch_threads(args: threading.ExceptHookArgs) -> None:
-    """paramiko sends a download's read requests from a thread of its own, which dies with a
-    traceback when the connection drops; the download itself reports the lost connection."""
-    trace: TracebackType | None = args.exc_traceback
-    while trace is not None:
-        if (
-            trace.tb_frame.f_code.co_name == "_prefetch_thread"
-            and "paramiko" in trace.tb_frame.f_code.co_filename
-        ):
-            return
-        trace = trace.tb_next
-    _previous_hook(args)
-
-
-# Installed once, when the first session module import happens; every other thread's exceptions
-# go to the hook that was there before.
-_previous_hook = threading.excepthook
-threading.excepthook = _quiet_prefetch_threads

@@ -15,19 +15,30 @@ from datetime import date
 import numpy as np
 
 from cpdesk.engine.problems import Problem, ProblemCode, Severity
+from cpdesk.engine.reports.arriving import ArrivingMember
 from cpdesk.engine.reports.catalogue import Catalogue, ReportInfo
 from cpdesk.engine.reports.control import ControlRecord, parse_control
 from cpdesk.engine.reports.names import ReportFileName
 from cpdesk.engine.reports.stream import DataStreamCheck
-from cpdesk.engine.reports.zipsafe import DEFAULT_LIMITS, ZipLimits, read_single_member
+from cpdesk.engine.reports.zipsafe import DEFAULT_LIMITS, Inflated, ZipLimits, read_single_member
+
+
+@dataclass(frozen=True, slots=True)
+class CountedMember:
+    """An RPF01 data member inflated, and its records counted, as its zip arrived."""
+
+    inflated: Inflated
+    records: int
 
 
 @dataclass(frozen=True, slots=True)
 class ZipFile:
-    """A pair file as received: its name and raw bytes."""
+    """A pair file as received: its name and raw bytes, and for an RPF01 data file what counting
+    its records as it arrived gave (the check then confirms it instead of inflating again)."""
 
     name: str
     content: bytes
+    counted: CountedMember | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,26 @@ class RecordCounter:
         return self.line_ends - self.blank + (1 if unfinished else 0)
 
 
+class ArrivingRecordCount:
+    """Counts an RPF01 data zip's records while the zip arrives: feed its bytes in file order."""
+
+    def __init__(self, limits: ZipLimits = DEFAULT_LIMITS) -> None:
+        self._counter = RecordCounter()
+        self._member = ArrivingMember(self._counter, limits)
+
+    def feed(self, data: bytes) -> None:
+        self._member.feed(data)
+
+    @property
+    def gave_up(self) -> str:
+        """Why counting as it arrived was abandoned ("" when it was not)."""
+        return self._member.gave_up
+
+    def result(self) -> CountedMember | None:
+        inflated = self._member.result()
+        return None if inflated is None else CountedMember(inflated, self._counter.records)
+
+
 def count_records(content: bytes) -> int:
     counter = RecordCounter()
     counter(content)
@@ -165,10 +196,18 @@ def check_pair(
         # RPF01's content is its own layout (guide §2), not a field-name CSV: count its lines,
         # in pieces as it is inflated.
         counter = RecordCounter()
+        counted = data_zip.counted if data_zip else None
         content = _member(
-            data_zip, data_source, name.stem + ".CSV", ProblemCode.MISSING_DATA, limits, problems, counter
+            data_zip,
+            data_source,
+            name.stem + ".CSV",
+            ProblemCode.MISSING_DATA,
+            limits,
+            problems,
+            counter,
+            counted.inflated if counted else None,
         )
-        records = counter.records if content is not None else None
+        records = None if content is None else counted.records if counted else counter.records
     else:
         # Checked as it is inflated, never held whole: a 17 MB zip may hold 400 MB of records.
         stream = DataStreamCheck(data_source, control.business_date if control else None)
@@ -218,13 +257,14 @@ def _member(
     limits: ZipLimits,
     problems: list[Problem],
     consume: Callable[[bytes], None] | None = None,
+    inflated: Inflated | None = None,
 ) -> bytes | None:
     """The one member of a pair file, or None (with the reason added to ``problems``)."""
     if archive is None:
         what = "control" if missing_code == ProblemCode.MISSING_CONTROL else "data"
         problems.append(Problem(source, None, None, f"{what} file is missing", Severity.ERROR, missing_code))
         return None
-    member = read_single_member(archive.content, source, expected, limits, consume)
+    member = read_single_member(archive.content, source, expected, limits, consume, inflated)
     problems += member.problems
     return member.value
 

@@ -20,8 +20,12 @@ from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
 
 # ISA-L inflates about twice as fast as zlib and computes CRC-32 several times faster; the results
 # are identical.
-_decompressobj: Callable[[int], Any] = isal_zlib.decompressobj
-_crc32: Callable[[bytes, int], int] = isal_zlib.crc32
+crc32: Callable[[bytes, int], int] = isal_zlib.crc32
+
+
+def raw_inflater() -> Any:
+    """A decompressor for a zip member's raw deflate stream."""
+    return isal_zlib.decompressobj(-15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,19 @@ class ZipLimits:
 
 
 DEFAULT_LIMITS = ZipLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class Inflated:
+    """What inflating a zip's compressed bytes ``[data_start, data_start + compressed_size)`` gave
+    before the zip was checked (as it arrived: :mod:`cpdesk.engine.reports.arriving`)."""
+
+    data_start: int
+    compressed_size: int
+    size: int
+    crc: int
+
+
 _PIECE = 8 << 20  # inflate in pieces of 8 MiB
 _INPUT = 1 << 20  # from 1 MiB of compressed input at a time
 
@@ -75,11 +92,18 @@ def read_single_member(
     expected_member: str | None = None,
     limits: ZipLimits = DEFAULT_LIMITS,
     consume: Callable[[bytes], None] | None = None,
+    inflated: Inflated | None = None,
 ) -> Parsed[bytes | None]:
     """The content of the zip's one member, with problems naming ``source``.
 
     With ``consume`` the content is handed over in pieces as it is inflated (nothing is
     kept: the value is ``b""``), so a ~300 MB RPF01 is checked without holding it in memory.
+
+    With ``inflated`` (the member was inflated and consumed as the zip arrived) every check runs
+    as without it, but the size and CRC-32 are compared with what inflating gave then instead of
+    inflating again, and ``consume`` is not called. ``inflated`` must cover exactly the member's
+    compressed bytes; when it does not, the zip is damaged (its first local header is not its
+    one member's).
     """
 
     def fail(code: ProblemCode, message: str) -> Parsed[bytes | None]:
@@ -117,7 +141,7 @@ def read_single_member(
                     ProblemCode.MEMBER_NAME,
                 )
             )
-        content = _inflate(data, archive, member, limits, consume)
+        content = _inflate(data, archive, member, limits, consume, inflated)
     if isinstance(content, str):
         code, _, message = content.partition(":")
         return fail(ProblemCode(code), message.strip())
@@ -130,6 +154,7 @@ def _inflate(
     member: zipfile.ZipInfo,
     limits: ZipLimits,
     consume: Callable[[bytes], None] | None,
+    inflated: Inflated | None = None,
 ) -> bytes | str:
     """The member's bytes (``b""`` when consumed), or ``"code: message"`` when it must not or
     cannot be inflated.
@@ -145,10 +170,16 @@ def _inflate(
     sink = consume or kept.append
     size, crc = 0, 0
     try:
-        for piece in _pieces(data, archive, member, declared):
-            size += len(piece)
-            crc = _crc32(piece, crc)
-            sink(piece)
+        if inflated is not None:
+            start, end = _member_range(data, member)
+            if (inflated.data_start, inflated.compressed_size) != (start, end - start):
+                return "damaged: the zip's first local header is not its one member's"
+            size, crc = inflated.size, inflated.crc
+        else:
+            for piece in _pieces(data, archive, member, declared):
+                size += len(piece)
+                crc = crc32(piece, crc)
+                sink(piece)
     except (zipfile.BadZipFile, struct.error) as exc:
         return f"damaged: member is damaged ({exc})"
     except (zlib.error, EOFError, NotImplementedError) as exc:
@@ -172,7 +203,7 @@ def _pieces(data: bytes, archive: zipfile.ZipFile, member: zipfile.ZipInfo, decl
             while piece := stream.read(_PIECE):
                 yield piece
         return
-    inflater = _decompressobj(-15)
+    inflater = raw_inflater()
     raw = _raw_member(data, member)
     produced = 0
     for start in range(0, len(raw), _INPUT):  # small inputs: unconsumed_tail copies stay small
@@ -192,7 +223,12 @@ def _pieces(data: bytes, archive: zipfile.ZipFile, member: zipfile.ZipInfo, decl
 
 
 def _raw_member(data: bytes, member: zipfile.ZipInfo) -> memoryview:
-    """The member's compressed bytes, located through its local file header."""
+    start, end = _member_range(data, member)
+    return memoryview(data)[start:end]
+
+
+def _member_range(data: bytes, member: zipfile.ZipInfo) -> tuple[int, int]:
+    """Where the member's compressed bytes start and end, located through its local file header."""
     offset = member.header_offset
     header = data[offset : offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
@@ -205,4 +241,4 @@ def _raw_member(data: bytes, member: zipfile.ZipInfo) -> memoryview:
     start = offset + 30 + name_length + extra_length
     if start + member.compress_size > len(data):
         raise zipfile.BadZipFile("member data runs past the end of the file")
-    return memoryview(data)[start : start + member.compress_size]
+    return start, start + member.compress_size
