@@ -23,11 +23,12 @@ from typing import Any
 import paramiko
 from paramiko.sftp import CMD_CLOSE, CMD_DATA, CMD_HANDLE, CMD_OPEN, CMD_READ, CMD_STATUS, SFTP_FLAG_READ
 
-_ANSWER_HEADER = struct.Struct(">IBI")  # length (of type, id and body), type, request id
-_DATA_LENGTH = struct.Struct(">I")
+_ANSWER_HEADER = struct.Struct(">IBII")  # length (of type, id, body), type, id, body's first word
+_STATUS_CODE = struct.Struct(">I")
 _READ_REQUEST = struct.Struct(">IBII")  # length, type, request id, handle length
 _READ_RANGE = struct.Struct(">QI")  # offset, length
 _MAX_STATUS_BYTES = 64 * 1024  # a status is a code and a short message
+REFILL = 8  # send read requests eight at a time (one SSH packet) as answers free their places
 
 
 def open_for_reading(sftp: paramiko.SFTPClient, path: str) -> bytes:
@@ -77,9 +78,10 @@ def read_into(
     requested = offset
     in_flight: dict[int, tuple[int, int]] = {}  # request id -> (offset, size)
     in_order = InOrder(offset)
+    refill_at = max(0, depth - REFILL)
     while in_order.position < end:
-        batch = []
-        while len(in_flight) < depth and requested < end:
+        batch: list[bytes] = []
+        while len(in_flight) < depth and requested < end and (batch or len(in_flight) <= refill_at):
             size = min(read_size, end - requested)
             batch.append(_request(client, handle, requested, size, in_flight))
             requested += size
@@ -139,16 +141,18 @@ def _request(
 
 
 def _answer(channel: Any, read_size: int) -> tuple[int, int, bytes]:
-    """The next answer: its request id, type and body (a DATA answer's body is its data)."""
-    length, kind, number = _ANSWER_HEADER.unpack(_exactly(channel, _ANSWER_HEADER.size))
+    """The next answer: its request id, type and body (a DATA answer's body is its data).
+
+    Only DATA and STATUS answer a READ or a CLOSE; both have at least four bytes after the id
+    (the data's length, the status code), so one read takes the header and those four."""
+    length, kind, number, first = _ANSWER_HEADER.unpack(_exactly(channel, _ANSWER_HEADER.size))
     if kind == CMD_DATA:
-        (size,) = _DATA_LENGTH.unpack(_exactly(channel, _DATA_LENGTH.size))
-        if size != length - 9 or size > read_size:
+        if first != length - 9 or first > read_size:
             raise paramiko.SFTPError("garbage data answer")
-        return number, kind, _exactly(channel, size)
-    if not 5 <= length <= _MAX_STATUS_BYTES:
+        return number, kind, _exactly(channel, first)
+    if kind != CMD_STATUS or not 17 <= length <= _MAX_STATUS_BYTES:  # code, message, language
         raise paramiko.SFTPError("garbage answer")
-    return number, kind, _exactly(channel, length - 5)
+    return number, kind, _STATUS_CODE.pack(first) + _exactly(channel, length - 9)
 
 
 def _exactly(channel: Any, size: int) -> bytes:
