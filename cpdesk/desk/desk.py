@@ -144,6 +144,17 @@ class Desk:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), HKT)
 
+    def release_thread(self) -> None:
+        """Close this thread's ledger connection (a front's short-lived worker threads call this
+        when done, so a dashboard refreshing all day does not gather connections)."""
+        ledger: Ledger | None = getattr(self._local, "ledger", None)
+        if ledger is None:
+            return
+        self._local.ledger = None
+        with self._ledgers_lock:
+            self._ledgers.remove(ledger)
+        ledger.close()
+
     def close(self) -> None:
         with self._ledgers_lock:
             for ledger in self._ledgers:
@@ -180,6 +191,11 @@ class Desk:
         """Files in the ledger, oldest first; of one business date and/or facility."""
         day = business_date.isoformat() if business_date else None
         return tuple(self.ledger.files(facility, day))
+
+    def latest_download(self) -> datetime | None:
+        """When the latest file in the ledger was archived (HKT), or None for an empty ledger."""
+        at = self.ledger.latest_download_at()
+        return datetime.fromtimestamp(at, HKT) if at is not None else None
 
     def archived_rpf(self, business_date: date) -> Path:
         """The archived, verified RPF01 data file of ``business_date`` (the latest, when several)."""

@@ -1,1 +1,5 @@
-"""The Textual operations dashboard (to come): a front on :class:`cpdesk.desk.Desk`."""
+"""The operations dashboard (``cpdesk dashboard``): Textual screens over the desk API."""
+
+from cpdesk.tui.app import DashboardApp, DashboardOptions
+
+__all__ = ["DashboardApp", "DashboardOptions"]

@@ -362,6 +362,11 @@ class Ledger:
         rows = self._db.execute(query + conditions + " ORDER BY id", args).fetchall()
         return [_file_row(row) for row in rows]
 
+    def latest_download_at(self) -> float | None:
+        """When the latest file was archived (epoch seconds), None when there is none."""
+        (at,) = self._db.execute("SELECT MAX(downloaded_at) FROM file").fetchone()
+        return float(at) if at is not None else None
+
     def seen(self, facility: str | None = None) -> list[SeenRow]:
         """Files the server listed (by name, the latest listing of each)."""
         conditions, args = _where(facility=facility)

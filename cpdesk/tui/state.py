@@ -1,0 +1,42 @@
+"""What the dashboard shows, read from the desk in one go on a worker thread.
+
+Nothing here decides anything: every figure comes from a :class:`~cpdesk.desk.Desk` method. One
+:class:`DeskState` is one consistent read (a refresh replaces it whole), stamped with when it was
+taken, so a view can say how old it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from cpdesk.connectors.store.ledger import FileRow
+from cpdesk.desk import Desk, KeyStatus, LopRecord, RetrievalStatus, SignOnBudget
+
+
+@dataclass(frozen=True, slots=True)
+class DeskState:
+    taken_at: datetime  # HKT, by the desk's clock
+    business_date: date
+    retrieval: RetrievalStatus
+    budget: SignOnBudget
+    keys: tuple[KeyStatus, ...]
+    lop: tuple[LopRecord, ...]
+    history: tuple[FileRow, ...]  # the ledger's files of ``business_date``
+    last_download: datetime | None  # the ledger's latest archived file, any day
+
+
+def read_state(desk: Desk, business_date: date) -> DeskState:
+    """One read of everything the views show (ledger and files only: nothing signs on)."""
+    history = desk.history(business_date)
+    latest = desk.latest_download()
+    return DeskState(
+        desk.now(),
+        business_date,
+        desk.retrieval_status(business_date),
+        desk.sign_on_budget(),
+        desk.key_status(),
+        desk.lop_results(),
+        history,
+        latest,
+    )

@@ -1,0 +1,1 @@
+"""Widgets by area: tables that never cut a value, the activity log."""
