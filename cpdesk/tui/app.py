@@ -23,6 +23,7 @@ from textual.timer import Timer
 
 from cpdesk.desk import Desk
 from cpdesk.tui.messages import (
+    RenewalEnded,
     StateRead,
     StateUnreadable,
     SyncEnded,
@@ -38,7 +39,7 @@ from cpdesk.tui.screens.base import ViewScreen
 from cpdesk.tui.screens.history import HistoryScreen
 from cpdesk.tui.screens.keys import KeysScreen
 from cpdesk.tui.screens.lop import LopScreen
-from cpdesk.tui.screens.modals import ConfirmSync, HelpScreen
+from cpdesk.tui.screens.modals import ConfirmSync, HelpScreen, RenewKey
 from cpdesk.tui.screens.today import TodayScreen
 from cpdesk.tui.state import DeskState, read_state
 from cpdesk.tui.widgets.activity import LOG_LINES, ActivityLog
@@ -186,6 +187,7 @@ class DashboardApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Sync now", "Fetch what is new from every facility", self.action_sync)
         yield SystemCommand("Refresh", "Read the ledger again", self.action_refresh)
+        yield SystemCommand("Renew a key", "Replace an account's key (type the account)", self.action_renew)
         for mode, title in VIEWS.items():
             yield SystemCommand(
                 f"Go to {title}", f"Show the {title} view", lambda m=mode: self.action_view(m)
@@ -271,6 +273,44 @@ class DashboardApp(App[None]):
         self.note(self.sync_progress.ended)
         self.notify(self.sync_progress.ended, title="Sync")
         self._refresh_sync_line()
+        self.action_refresh()
+
+    # -- key renewal -------------------------------------------------------------------------------
+
+    def action_renew(self) -> None:
+        if self.options.read_only:
+            self.notify("This dashboard is read-only: it never signs on.", severity="warning")
+            self.note("renewal refused: read-only")
+            return
+        accounts = tuple(a.account for f in self.desk.config.facilities for a in f.accounts)
+        self.push_screen(RenewKey(accounts), self._renew_typed)
+
+    def _renew_typed(self, account: str | None) -> None:
+        if account is None:
+            self.note("renewal cancelled")
+            return
+        self.note(f"renewing {account}'s key")
+        self._renew(account)
+
+    @work(thread=True, group="renew", exclusive=True)
+    def _renew(self, account: str) -> None:
+        try:
+            outcome = self.desk.renew_key(account)
+        except Exception as exc:  # a desk error (configuration, connection): said, never a traceback
+            self.post_message(RenewalEnded(account, None, f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(RenewalEnded(account, outcome))
+        finally:
+            self.desk.release_thread()
+
+    def on_renewal_ended(self, message: RenewalEnded) -> None:
+        if message.outcome is None:
+            text = f"{message.account}: renewal could not run: {message.failure}"
+        else:
+            text = message.outcome.message
+        self.note(text)
+        renewed = message.outcome is not None and message.outcome.success
+        self.notify(text, title="Key renewal", severity="information" if renewed else "error")
         self.action_refresh()
 
     def _refresh_sync_line(self) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from cpdesk.desk import FileOutcome, SyncReport
+from cpdesk.desk import FileOutcome, RenewalOutcome, SyncReport
 from cpdesk.tui.state import DeskState
 
 
@@ -58,4 +58,13 @@ class SyncEnded(Message):
     """The sync ended: ``report`` when it ran, else ``failure`` (why it could not)."""
 
     report: SyncReport | None
+    failure: str = ""
+
+
+@dataclass
+class RenewalEnded(Message):
+    """A renewal ended: ``outcome`` when it ran, else ``failure`` (why it could not)."""
+
+    account: str
+    outcome: RenewalOutcome | None
     failure: str = ""

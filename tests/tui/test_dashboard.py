@@ -6,21 +6,28 @@ Each test drives the app with key presses as a user would and reads what the tab
 from __future__ import annotations
 
 import asyncio
+import io
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from textual.widgets import Input
+from rich.console import Console
+from textual.widgets import Input, Static
 
 from cpdesk.connectors.store.ledger import Ledger
 from cpdesk.desk import Desk
 from cpdesk.desk.config import load_config
 from cpdesk.desk.sessions import sftp_transport
+from cpdesk.simulator import lop as simulated_lop
 from cpdesk.tui import DashboardApp, DashboardOptions
+from cpdesk.tui.screens.details import DetailsScreen
+from cpdesk.tui.screens.history import HistoryScreen
 from cpdesk.tui.screens.keys import KeysScreen
-from cpdesk.tui.screens.modals import ConfirmSync
+from cpdesk.tui.screens.modals import ConfirmSync, RenewKey
 from cpdesk.tui.widgets.tables import ValueTable, WrappedTable
+from tests.desk.test_lop_upload import upload, write_report
+from tests.support.lop_books import book, future_row
 from tests.support.sites import EVENING, Site, SiteFactory
 
 SIZE = (80, 24)
@@ -204,5 +211,126 @@ def test_slash_filters_history(make_site: SiteFactory) -> None:
             await pilot.press("escape")
             await pilot.pause()
             assert len(_rows(app, "#history")) == 7
+
+        _run(app, steps)
+
+
+def _text_of(widget: Static) -> str:
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
+
+
+def test_enter_on_a_file_shows_its_checks_and_rmcnm01_with_the_mstd_recomputed(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site("securities-rap", "B00001", "B00001", rpf_instruments=60)
+    with _desk(site) as desk:
+        desk.sync()
+        app = DashboardApp(desk)
+
+        async def steps(pilot: Any) -> None:
+            await pilot.press("4", "slash", *"RMCNM01_B00001_20210507200000.CSV", "enter")
+            await pilot.pause()
+            (row,) = _rows(app, "#history")
+            assert row[0] == "RMCNM01_B00001_20210507200000.CSV.ZIP"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DetailsScreen)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            shown = _text_of(app.screen.query_one("#content", Static))
+            assert "RMCNM01_B00001_20210507200000   2021-05-07" in shown
+            assert "RMCNM01 rows, MSTD recomputed (CNY)" in shown
+            assert "yes" in shown
+            assert "NO:" not in shown
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, HistoryScreen)
+
+        _run(app, steps)
+
+
+def test_lop_shows_a_failed_result_with_its_reason_and_the_age_of_an_awaited_one(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site(publish=False)
+    site.config(check_hours="false")
+    site.facility.faults.fail_lop_reports = True
+    [failed] = upload(site, write_report(site.folder))
+    assert failed.status == "failed"
+    site.facility.upload_hooks.remove(simulated_lop.answer_upload)  # no answer to the next one
+    earlier = site.folder / "reports" / "LOPBI_00CFB_20210506.xlsx"
+    earlier.write_bytes(book([future_row(Trade_Date="20210506")]))
+    [sent] = upload(site, earlier, wait=10)
+    assert sent.status == "sent", sent.message
+    site.clock.advance(minutes=25)
+    with _desk(site) as desk:
+        app = DashboardApp(desk)
+
+        async def steps(pilot: Any) -> None:
+            await pilot.press("3")
+            await pilot.pause()
+            rows = {row[0]: row for row in _rows(app, "#lop")}
+            awaited = rows["LOPBI_00CFB_20210506.xlsx"]
+            assert awaited[1] == "awaiting 25 min"
+            rejected = rows["LOPBI_00CFB_20210507.xlsx"]
+            assert rejected[1] == "FAILED"
+            # HKEX's result file says only "Result: Failed" (guide §8.2): that, and which file said it.
+            assert rejected[4].startswith("Result.20210507.")
+            assert rejected[5] == "Failed"
+
+        _run(app, steps)
+
+
+def test_renewal_from_keys_asks_for_the_account_and_shows_the_old_keys_overlap_end(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site(publish=False)
+
+    def sleep(seconds: float) -> None:  # waiting for HKEX's result moves the simulator's clock on
+        site.clock.advance(seconds=seconds)
+
+    with _desk(site, registered="2019-05-10", sleep=sleep) as desk:
+        app = DashboardApp(desk)
+
+        async def steps(pilot: Any) -> None:
+            await pilot.press("2")
+            await pilot.pause()
+            (before,) = _rows(app, "#validity")
+            assert before[1:3] == ["2", "2021-05-09"]
+            assert _rows(app, "#keys")[0][1] == "URGENT"
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, RenewKey)
+            await pilot.press(*"CXYZ002", "enter")  # a wrong name is refused, nothing signs on
+            await pilot.pause()
+            assert isinstance(app.screen, RenewKey)
+            assert site.facility.sign_ons == []
+            app.screen.query_one("#account", Input).value = ""
+            await pilot.press(*"CXYZ001", "enter")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            (after,) = _rows(app, "#validity")
+            assert after[1:5] == ["730", "2023-05-07", "2021-05-07", "2021-05-20"]
+            assert _rows(app, "#keys")[0][1] == "OK"
+            assert _rows(app, "#renewals")[0][1].startswith("success")
+
+        _run(app, steps)
+
+
+def test_an_expired_key_reads_expired(make_site: SiteFactory) -> None:
+    site = make_site(publish=False)
+    with _desk(site, registered="2019-05-01") as desk:
+        app = DashboardApp(desk)
+
+        async def steps(pilot: Any) -> None:
+            await pilot.press("2")
+            await pilot.pause()
+            assert _rows(app, "#keys")[0][1] == "EXPIRED"
+            assert _rows(app, "#validity")[0][1:3] == ["-7", "2021-04-30"]  # 730 days, 2020 a leap year
 
         _run(app, steps)

@@ -9,8 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Label
 
+from cpdesk.connectors.store.ledger import FileRow
 from cpdesk.tui import words
 from cpdesk.tui.screens.base import ViewScreen
+from cpdesk.tui.screens.details import DetailsScreen
 from cpdesk.tui.state import DeskState
 from cpdesk.tui.widgets.tables import ValueTable
 
@@ -21,6 +23,10 @@ class HistoryScreen(ViewScreen):
         Binding("escape", "clear_filter", "Clear", show=False),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[FileRow] = []  # the rows on screen, in order (``enter`` opens one)
+
     def body(self) -> ComposeResult:
         yield Label(id="history-title", classes="section")
         yield Input(placeholder="filter: part of a name, folder, facility or result", id="filter")
@@ -28,6 +34,10 @@ class HistoryScreen(ViewScreen):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.query_one("#history", ValueTable).focus()
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -62,6 +72,7 @@ class HistoryScreen(ViewScreen):
                 + (f" matching {wanted!r}" if wanted else "")
             )
         )
+        self.shown = rows
         self.query_one("#history", ValueTable).show(
             (
                 (f.name, words.file_result(f.result), words.size(f.size), f.folder, f.facility, f.detail)
@@ -69,3 +80,9 @@ class HistoryScreen(ViewScreen):
             ),
             "no files in the ledger for this date",
         )
+
+    def on_data_table_row_selected(self, event: ValueTable.RowSelected) -> None:
+        """``enter`` on a file: its details (the ledger's record, then the archived file read)."""
+        index = int(event.row_key.value) if event.row_key.value is not None else -1
+        if 0 <= index < len(self.shown):
+            self.app.push_screen(DetailsScreen(self.dashboard.desk, self.shown[index]))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Label
 
 from cpdesk.tui import words
@@ -20,6 +22,8 @@ def _day(value: date | None) -> str:
 
 
 class KeysScreen(ViewScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("n", "app.renew", "Renew key")]
+
     def body(self) -> ComposeResult:
         yield Label("Account keys (MD5 fingerprints, as HKEX shows them)", classes="section")
         yield WrappedTable(("Account", "Status", Column("Fingerprint (MD5)", FINGERPRINT_WIDTH)), id="keys")

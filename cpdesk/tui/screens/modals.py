@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
 KEYS = """\
 1 2 3 4   Today, Keys, LOP, History
+n         (Keys) renew an account's key: type the account to confirm
 [  ]      the business date before / after
 s         sync now (asks first; says which account signs on)
 r         refresh now
@@ -66,3 +67,36 @@ class ConfirmSync(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "go")
+
+
+class RenewKey(ModalScreen[str | None]):
+    """Renewal signs on and replaces a key HKEX holds: the account's name must be typed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, accounts: tuple[str, ...]) -> None:
+        super().__init__()
+        self.accounts = accounts
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Renew a key", classes="dialog-title")
+            yield Static(
+                Text(
+                    "Renewal signs on, makes a new key pair, uploads its public key and waits for "
+                    "HKEX's result; the old key keeps working for 14 days.\n"
+                    f"Type the account to renew ({', '.join(self.accounts)}), then enter:"
+                )
+            )
+            yield Input(placeholder="account", id="account")
+            yield Static(id="why")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        typed = event.value.strip()
+        if typed in self.accounts:
+            self.dismiss(typed)
+        else:
+            self.query_one("#why", Static).update(Text(f"{typed!r} is not one of the accounts", style="red"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
