@@ -41,6 +41,7 @@ from cpdesk.tui.screens.keys import KeysScreen
 from cpdesk.tui.screens.lop import LopScreen
 from cpdesk.tui.screens.modals import ConfirmSync, HelpScreen, RenewKey
 from cpdesk.tui.screens.today import TodayScreen
+from cpdesk.tui.screens.validate import ValidateLop
 from cpdesk.tui.state import DeskState, read_state
 from cpdesk.tui.widgets.activity import LOG_LINES, ActivityLog
 
@@ -187,6 +188,7 @@ class DashboardApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Sync now", "Fetch what is new from every facility", self.action_sync)
         yield SystemCommand("Refresh", "Read the ledger again", self.action_refresh)
+        yield SystemCommand("Validate a LOP workbook", "Check a workbook by path", self.action_validate_lop)
         yield SystemCommand("Renew a key", "Replace an account's key (type the account)", self.action_renew)
         for mode, title in VIEWS.items():
             yield SystemCommand(
@@ -274,6 +276,9 @@ class DashboardApp(App[None]):
         self.notify(self.sync_progress.ended, title="Sync")
         self._refresh_sync_line()
         self.action_refresh()
+
+    def action_validate_lop(self) -> None:
+        self.push_screen(ValidateLop(self.desk))
 
     # -- key renewal -------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from cpdesk.tui.screens.details import DetailsScreen
 from cpdesk.tui.screens.history import HistoryScreen
 from cpdesk.tui.screens.keys import KeysScreen
 from cpdesk.tui.screens.modals import ConfirmSync, RenewKey
+from cpdesk.tui.screens.validate import ValidateLop
 from cpdesk.tui.widgets.tables import ValueTable, WrappedTable
 from tests.desk.test_lop_upload import upload, write_report
 from tests.support.lop_books import book, future_row
@@ -332,5 +333,31 @@ def test_an_expired_key_reads_expired(make_site: SiteFactory) -> None:
             await pilot.pause()
             assert _rows(app, "#keys")[0][1] == "EXPIRED"
             assert _rows(app, "#validity")[0][1:3] == ["-7", "2021-04-30"]  # 730 days, 2020 a leap year
+
+        _run(app, steps)
+
+
+def test_a_lop_workbook_validated_from_the_dashboard_shows_its_problems_by_cell(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site(publish=False)
+    broken = site.folder / "LOPBI_00CFB_20210507.xlsx"
+    broken.write_bytes(book([future_row(Trade_Date="20210507", Long_Position=-5)]))
+    with _desk(site) as desk:
+        app = DashboardApp(desk)
+
+        async def steps(pilot: Any) -> None:
+            await pilot.press("3", "v")
+            await pilot.pause()
+            assert isinstance(app.screen, ValidateLop)
+            app.screen.query_one("#path", Input).value = str(broken)
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            verdict = _text_of(app.screen.query_one("#verdict", Static))
+            assert verdict.startswith("INVALID: LOPBI_00CFB_20210507.xlsx")
+            problems = _rows(app, "#problems")
+            assert any(row[1] == "Long Position" and "!" in row[0] for row in problems)
+            assert site.facility.uploads == []
 
         _run(app, steps)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Label
 
 from cpdesk.tui import words
@@ -12,6 +15,8 @@ from cpdesk.tui.widgets.tables import WrappedTable
 
 
 class LopScreen(ViewScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "app.validate_lop", "Validate workbook")]
+
     def body(self) -> ComposeResult:
         yield Label("LOP reports sent", classes="section")
         yield WrappedTable(

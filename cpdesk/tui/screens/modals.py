@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Static
 KEYS = """\
 1 2 3 4   Today, Keys, LOP, History
 n         (Keys) renew an account's key: type the account to confirm
+v         (LOP) validate a workbook by path
 [  ]      the business date before / after
 s         sync now (asks first; says which account signs on)
 r         refresh now
@@ -90,6 +91,9 @@ class RenewKey(ModalScreen[str | None]):
             )
             yield Input(placeholder="account", id="account")
             yield Static(id="why")
+
+    def on_mount(self) -> None:
+        self.query_one("#account", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         typed = event.value.strip()
