@@ -29,6 +29,11 @@ def register(commands: Any) -> None:
     dashboard.add_argument(
         "--read-only", action="store_true", help="never sign on (a wall screen): sync and renewal are off"
     )
+    dashboard.add_argument(
+        "--auto-sync",
+        action="store_true",
+        help="sync by itself when a report becomes due (its catalogue time plus late_after_minutes)",
+    )
     dashboard.set_defaults(run=run_dashboard)
 
 
@@ -39,5 +44,5 @@ def run_dashboard(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     with Desk.open(args.config) as desk:
-        DashboardApp(desk, DashboardOptions(args.refresh, args.read_only)).run()
+        DashboardApp(desk, DashboardOptions(args.refresh, args.read_only, args.auto_sync)).run()
     return EXIT_OK

@@ -47,7 +47,13 @@ from cpdesk.desk.reports import (
 )
 from cpdesk.desk.results import Steps, quiet
 from cpdesk.desk.sessions import Transport, sftp_transport
-from cpdesk.desk.status import RetrievalStatus, SignOnBudget, retrieval_status, sign_on_budget
+from cpdesk.desk.status import (
+    RetrievalStatus,
+    SignOnBudget,
+    retrieval_status,
+    sign_on_budget,
+    sync_times,
+)
 from cpdesk.desk.sync import sync_all
 from cpdesk.desk.sync_results import Reporter, SyncReport
 from cpdesk.engine.calendar import HKT, TradingDays
@@ -218,6 +224,11 @@ class Desk:
         day = business_date or self.today()
         files = self.ledger.files()
         return retrieval_status(self.config, self.catalogue, day, files, self.ledger.seen(), self.now())
+
+    def sync_times(self, business_date: date | None = None) -> tuple[datetime, ...]:
+        """When the day's reports become due (catalogue time plus the grace): when an automatic
+        sync is worth running."""
+        return sync_times(self.config, self.catalogue, business_date or self.today())
 
     def sign_on_budget(self, now: datetime | None = None) -> SignOnBudget:
         moment = now or self.now()

@@ -154,6 +154,24 @@ def _expected(
     return report(ReportState.MISSING, "no expected time is documented; the day is over")
 
 
+def sync_times(config: CpdeskConfig, catalogue: Catalogue, business_date: date) -> tuple[datetime, ...]:
+    """When the configured facilities' reports of ``business_date`` become due: each documented
+    time plus the grace (``late_after_minutes``), earliest first, once each. None on a day that is
+    not a trading day. An automatic sync runs at these moments, and only then."""
+    if not config.trading_days(business_date):
+        return ()
+    grace = timedelta(minutes=config.late_after_minutes)
+    kinds = {facility.profile.facility for facility in config.facilities}
+    moments = {
+        datetime.combine(business_date, time.fromisoformat(at), HKT) + grace
+        for info in catalogue
+        if info.facility in kinds
+        for at in info.available
+        if at
+    }
+    return tuple(sorted(moments))
+
+
 def _run_of(name: str) -> str:
     """A report pair's two files are one run; any other file is a run of its own."""
     parsed = parse_report_file_name(name)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from textual import work
@@ -52,6 +52,7 @@ VIEWS = {"today": "Today", "keys": "Keys", "lop": "LOP", "history": "History"}
 class DashboardOptions:
     refresh_seconds: float = 30.0
     read_only: bool = False  # a wall screen: nothing that signs on
+    auto_sync: bool = False  # sync when a report becomes due (catalogue time plus the grace)
 
 
 class DashboardApp(App[None]):
@@ -91,11 +92,12 @@ class DashboardApp(App[None]):
         self.paused = False
         self._reading = False
         self._next_read: Timer | None = None
+        self._auto_synced_at: datetime | None = None  # the last automatic sync's start
 
     # -- start, refresh ----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._mark_age)
+        self.set_interval(1.0, self._tick)
         self.note("dashboard started" + (" (read-only)" if self.options.read_only else ""))
         self.action_refresh()
 
@@ -136,6 +138,10 @@ class DashboardApp(App[None]):
         screen = self.screen
         if isinstance(screen, ViewScreen) and self.state is not None:
             screen.show(self.state)
+
+    def _tick(self) -> None:
+        self._mark_age()
+        self._auto_sync()
 
     def _mark_age(self) -> None:
         marks = []
@@ -196,6 +202,27 @@ class DashboardApp(App[None]):
             )
 
     # -- sync --------------------------------------------------------------------------------------
+
+    def next_auto_sync(self) -> datetime | None:
+        """The next moment a report becomes due, when ``--auto-sync`` is on."""
+        if not self.options.auto_sync or self.options.read_only or self.state is None:
+            return None
+        now = self.desk.now()
+        return next((t for t in self.state.sync_times if t > now), None)
+
+    def _auto_sync(self) -> None:
+        """Sync once when a report has become due since the last automatic sync (the governor
+        still decides whether a sign-on is allowed)."""
+        if not self.options.auto_sync or self.options.read_only or self.state is None:
+            return
+        if self.sync_progress.running:
+            return
+        now = self.desk.now()
+        last = self._auto_synced_at
+        if any(t <= now and (last is None or t > last) for t in self.state.sync_times):
+            self._auto_synced_at = now
+            self.note("automatic sync: a report is due")
+            self._confirmed(True)
 
     def action_sync(self) -> None:
         if self.options.read_only:

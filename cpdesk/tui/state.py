@@ -24,6 +24,7 @@ class DeskState:
     lop: tuple[LopRecord, ...]
     history: tuple[FileRow, ...]  # the ledger's files of ``business_date``
     last_download: datetime | None  # the ledger's latest archived file, any day
+    sync_times: tuple[datetime, ...]  # today's: when reports become due (for --auto-sync)
 
 
 def read_state(desk: Desk, business_date: date) -> DeskState:
@@ -39,4 +40,5 @@ def read_state(desk: Desk, business_date: date) -> DeskState:
         desk.lop_results(),
         history,
         latest,
+        desk.sync_times(),
     )

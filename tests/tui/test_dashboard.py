@@ -361,3 +361,30 @@ def test_a_lop_workbook_validated_from_the_dashboard_shows_its_problems_by_cell(
             assert site.facility.uploads == []
 
         _run(app, steps)
+
+
+def test_auto_sync_runs_once_when_reports_are_due_and_shows_the_next_one(make_site: SiteFactory) -> None:
+    site = make_site("securities-rap", "B00001", "B00001")
+    site.clock.set(EVENING.replace(hour=16, minute=40))  # RMCNM01's 16:00 run became due at 16:30
+    with _desk(site) as desk:
+        times = desk.sync_times()
+        assert [f"{t:%H:%M}" for t in times][:3] == ["12:15", "12:30", "16:30"]
+        assert desk.sync_times(EVENING.date() + timedelta(days=1)) == ()  # a Saturday
+        app = DashboardApp(desk, DashboardOptions(auto_sync=True))
+
+        async def steps(pilot: Any) -> None:
+            await pilot.pause(1.5)  # a tick
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "automatic sync: a report is due" in " ".join(app.activity)
+            assert app.sync_progress.ended.startswith("last sync:")
+            assert len(site.facility.sign_ons) == 1
+            app._auto_sync()  # nothing new has become due: no second sync
+            await app.workers.wait_for_complete()
+            assert len(site.facility.sign_ons) == 1
+            line = _text_of(app.screen.query_one("#sync-line", Static))
+            assert "next automatic sync 17:30 HKT" in line
+
+        _run(app, steps)

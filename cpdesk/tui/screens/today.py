@@ -68,7 +68,9 @@ class TodayScreen(ViewScreen):
         progress = self.dashboard.sync_progress
         line = self.query_one("#sync-line", Static)
         bar = self.query_one("#sync-progress", ProgressBar)
-        line.update(Text(progress.line()))
+        planned = self.dashboard.next_auto_sync()
+        after = f" · next automatic sync {planned:%H:%M} HKT" if planned else ""
+        line.update(Text(progress.line() + after))
         bar.display = progress.running
         if progress.running:
             bar.update(total=max(progress.new, 1), progress=progress.done)
