@@ -222,8 +222,9 @@ class Desk:
     def retrieval_status(self, business_date: date | None = None) -> RetrievalStatus:
         """The day's expected reports (default: today, HKT) against what the ledger holds."""
         day = business_date or self.today()
-        files = self.ledger.files()
-        return retrieval_status(self.config, self.catalogue, day, files, self.ledger.seen(), self.now())
+        files = self.ledger.files(business_date=day.isoformat())
+        unarchived = self.ledger.seen_not_archived()
+        return retrieval_status(self.config, self.catalogue, day, files, unarchived, self.now())
 
     def sync_times(self, business_date: date | None = None) -> tuple[datetime, ...]:
         """When the day's reports become due (catalogue time plus the grace): when an automatic

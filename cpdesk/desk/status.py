@@ -99,24 +99,26 @@ def retrieval_status(
     catalogue: Catalogue,
     business_date: date,
     files: Sequence[FileRow],
-    seen: Sequence[SeenRow],
+    unarchived: Sequence[SeenRow],
     now: datetime,
 ) -> RetrievalStatus:
-    """Every report the catalogue expects of each facility on ``business_date`` against the files
-    the ledger holds for that date, and every file the server listed that is not archived
-    (``files`` must then hold every archived file, of any date)."""
+    """Every report the catalogue expects of each facility on ``business_date`` against the
+    ledger's ``files`` of that date (others are ignored), and the files the server listed that
+    are not archived (``unarchived``: the ledger's ``seen_not_archived``) with the days left."""
     trading = config.trading_days(business_date)
     grace = timedelta(minutes=config.late_after_minutes)
     reports = []
-    on_the_day = [f for f in files if f.business_date == business_date.isoformat()]
+    by_report: dict[tuple[str, str], list[FileRow]] = {}
+    for f in files:  # each name identified once (the catalogue tries every report id)
+        if f.business_date == business_date.isoformat() and (info := catalogue.identify(f.name)):
+            by_report.setdefault((f.facility, info.report_id), []).append(f)
     for facility in config.facilities:
-        held = [f for f in on_the_day if f.facility == facility.name]
         for info in catalogue:
             if info.facility != facility.profile.facility:
                 continue
-            mine = [f for f in held if catalogue.identify(f.name) is info]
+            mine = by_report.get((facility.name, info.report_id), [])
             reports.append(_expected(facility, info, business_date, trading, mine, now, grace))
-    return RetrievalStatus(business_date, tuple(reports), _unarchived(config, files, seen, now))
+    return RetrievalStatus(business_date, tuple(reports), _unarchived(config, unarchived, now))
 
 
 def _expected(
@@ -178,14 +180,11 @@ def _run_of(name: str) -> str:
     return parsed.stem if parsed is not None else name
 
 
-def _unarchived(
-    config: CpdeskConfig, files: Sequence[FileRow], seen: Sequence[SeenRow], now: datetime
-) -> tuple[UnarchivedFile, ...]:
-    archived = {(f.facility, f.folder, f.name) for f in files}  # verified or failed, it is archived
+def _unarchived(config: CpdeskConfig, seen: Sequence[SeenRow], now: datetime) -> tuple[UnarchivedFile, ...]:
     retention = {f.name: f.profile.retention_days for f in config.facilities}
     found = []
     for row in seen:
-        if (row.facility, row.folder, row.name) in archived or row.facility not in retention:
+        if row.facility not in retention:
             continue
         age = (now.date() - datetime.fromtimestamp(row.remote_mtime, HKT).date()).days
         found.append(

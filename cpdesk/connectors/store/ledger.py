@@ -378,6 +378,15 @@ class Ledger:
         ).fetchall()
         return [SeenRow(*row) for row in rows]
 
+    def seen_not_archived(self) -> list[SeenRow]:
+        """Files the server listed that were never archived (verified or failed)."""
+        rows = self._db.execute(
+            "SELECT s.facility, s.folder, s.name, s.size, s.remote_mtime, s.first_seen, s.last_seen "
+            "FROM seen s WHERE NOT EXISTS (SELECT 1 FROM file f WHERE f.facility = s.facility "
+            "AND f.folder = s.folder AND f.name = s.name) ORDER BY s.facility, s.folder, s.name"
+        ).fetchall()
+        return [SeenRow(*row) for row in rows]
+
     def latest_file(self, facility: str, folder: str, name: str) -> FileRow | None:
         """The last time this name was fetched, whatever its size, time or result."""
         row = self._db.execute(
