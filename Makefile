@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo demo-margin test lint bench bench-quick workbooks clean
+.PHONY: demo demo-margin dashboard test lint bench bench-quick workbooks clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cpdesk needs Python 3.11 or newer (set PYTHON=...)")'
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # A simulated trading day fetched twice from two simulated HKEX facilities.
 demo: $(STAMP)
 	$(BIN)/cpdesk demo
+
+# The operations dashboard on two simulated facilities (a late report, a key near expiry, LOP results).
+dashboard: $(STAMP)
+	$(BIN)/cpdesk demo --dashboard
 
 # The guide's worked example (HKSCC VaR Platform IM Calculation Guide v1.4, §3).
 demo-margin: $(STAMP)
@@ -42,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/margin_bench.py --json
 	$(BIN)/python bench/sync_bench.py --json
 	$(BIN)/python bench/lop_bench.py --json
+	$(BIN)/python bench/dashboard_bench.py --json
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/margin_bench.py --quick --json

@@ -68,7 +68,8 @@ registered = 2025-06-01
 
 
 def business_days(count: int) -> list[date]:
-    days, day = [], LAST_DAY
+    days: list[date] = []
+    day = LAST_DAY
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)

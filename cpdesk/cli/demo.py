@@ -14,13 +14,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from cpdesk.cli.arguments import add_json_option
+from cpdesk.cli.demo_dashboard import registrations, run_dashboard_demo
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from cpdesk.cli.reporters import PlainReporter, RichReporter, print_summary
 from cpdesk.cli.sync import summary
@@ -66,6 +67,11 @@ def register(commands: Any) -> None:
     add_json_option(demo, "print a JSON summary")
     demo.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep it")
     demo.add_argument("--rpf-instruments", type=int, default=1000, help="size of the demo RPF01")
+    demo.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="open the dashboard on the simulated facilities (a late report, a key near expiry, LOP results)",
+    )
     demo.set_defaults(run=run_demo)
 
 
@@ -83,20 +89,10 @@ def run_demo(args: argparse.Namespace) -> int:
     clock = _demo_clock(datetime.combine(day, datetime.min.time(), HKT) + timedelta(hours=21, minutes=30))
     facilities: list[SimulatedFacility] = []
     try:
-        config_text = CONFIG_HEAD
-        published = 0
-        for name, profile_name, participant, account in DEMO_FACILITIES:
-            simulated = SimulatedFacility(load_profile(profile_name), clock=clock)
-            public = write_new_rsa_key(folder / "keys" / account, comment=f"{account}@cpdesk-demo")
-            simulated.authorize(account, public)
-            published += len(publish_day(simulated, participant, day, args.rpf_instruments))
-            address = simulated.start()
-            facilities.append(simulated)
-            KnownHosts(folder / "known_hosts").add(address, simulated.host_public_key())
-            config_text += CONFIG_FACILITY.format(
-                name=name, profile=profile_name, participant=participant, address=address, account=account
-            )
-        (folder / "cpdesk.toml").write_text(config_text)
+        registered = registrations(day) if args.dashboard else None
+        published = start_facilities(folder, day, clock, args.rpf_instruments, facilities, registered)
+        if args.dashboard:
+            return run_dashboard_demo(folder, day, facilities, clock)
         if not args.json and not args.headless:
             console.print(
                 f"[bold]cpdesk demo[/]: {published} files published for {day} on two simulated "
@@ -132,6 +128,36 @@ def run_demo(args: argparse.Namespace) -> int:
             simulated.stop()
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_facilities(
+    folder: Path,
+    day: date,
+    clock: Callable[[], datetime],
+    rpf_instruments: int,
+    started: list[SimulatedFacility],
+    registered: dict[str, date] | None = None,
+) -> int:
+    """Start the demo facilities with ``day`` published (appended to ``started`` as each starts,
+    so the caller stops them whatever happens); write the keys and ``cpdesk.toml`` in ``folder``
+    (``registered``: an account's key registration date); return the files published."""
+    config_text = CONFIG_HEAD
+    published = 0
+    for name, profile_name, participant, account in DEMO_FACILITIES:
+        simulated = SimulatedFacility(load_profile(profile_name), clock=clock)
+        public = write_new_rsa_key(folder / "keys" / account, comment=f"{account}@cpdesk-demo")
+        simulated.authorize(account, public)
+        published += len(publish_day(simulated, participant, day, rpf_instruments))
+        address = simulated.start()
+        started.append(simulated)
+        KnownHosts(folder / "known_hosts").add(address, simulated.host_public_key())
+        config_text += CONFIG_FACILITY.format(
+            name=name, profile=profile_name, participant=participant, address=address, account=account
+        )
+        if registered and account in registered:
+            config_text += f"registered = {registered[account].isoformat()}\n"
+    (folder / "cpdesk.toml").write_text(config_text)
+    return published
 
 
 def _sync(desk: Desk, console: Console, args: argparse.Namespace, title: str) -> SyncReport:

@@ -90,6 +90,11 @@ class VirtualStore:
         with self._lock:
             return dict(self._files.get(folder, {}))
 
+    def folders(self) -> list[str]:
+        """Every folder holding a file, by its full path."""
+        with self._lock:
+            return sorted(folder for folder, files in self._files.items() if files)
+
     def subfolders(self, folder: str) -> list[str]:
         prefix = folder + "/"
         with self._lock:

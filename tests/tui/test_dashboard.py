@@ -275,11 +275,12 @@ def test_lop_shows_a_failed_result_with_its_reason_and_the_age_of_an_awaited_one
             rows = {row[0]: row for row in _rows(app, "#lop")}
             awaited = rows["LOPBI_00CFB_20210506.xlsx"]
             assert awaited[1] == "awaiting 25 min"
-            rejected = rows["LOPBI_00CFB_20210507.xlsx"]
-            assert rejected[1] == "FAILED"
+            assert rows["LOPBI_00CFB_20210507.xlsx"][1] == "FAILED"
+            results = {row[0]: row for row in _rows(app, "#results")}
             # HKEX's result file says only "Result: Failed" (guide §8.2): that, and which file said it.
-            assert rejected[4].startswith("Result.20210507.")
-            assert rejected[5] == "Failed"
+            assert results["LOPBI_00CFB_20210507.xlsx"][1].startswith("Result.20210507.")
+            assert results["LOPBI_00CFB_20210507.xlsx"][2] == "Failed"
+            assert results["LOPBI_00CFB_20210506.xlsx"][1] == "awaited"
 
         _run(app, steps)
 
