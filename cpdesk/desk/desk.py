@@ -56,6 +56,7 @@ from cpdesk.desk.status import (
 )
 from cpdesk.desk.sync import sync_all
 from cpdesk.desk.sync_results import Reporter, SyncReport
+from cpdesk.desk.uploads import UploadBudget, UploadGovernor
 from cpdesk.engine.calendar import HKT, TradingDays
 from cpdesk.engine.hkex import PARTICIPANT_CODE
 from cpdesk.engine.keys import PublicKey
@@ -240,6 +241,16 @@ class Desk:
 
     def key_status(self, today: date | None = None) -> tuple[KeyStatus, ...]:
         return key_status(self.config, self.ledger, today or self.today())
+
+    def key_upload_budget(self) -> tuple[UploadBudget, ...]:
+        """Each account's key uploads against the facility's control (5 an hour, 120 a day)."""
+        return tuple(
+            UploadGovernor(
+                self.ledger, f.profile.key_uploads_per_hour, f.profile.key_uploads_per_day, self.clock
+            ).budget(f.name, a.account, UploadKind.KEY)
+            for f in self.config.facilities
+            for a in f.accounts
+        )
 
     def renew_key(
         self,

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from cpdesk.connectors.store.ledger import FileRow
 from cpdesk.desk import Desk, KeyStatus, LopRecord, RetrievalStatus, SignOnBudget
+from cpdesk.desk.uploads import UploadBudget
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,7 @@ class DeskState:
     retrieval: RetrievalStatus
     budget: SignOnBudget
     keys: tuple[KeyStatus, ...]
+    key_uploads: tuple[UploadBudget, ...]
     lop: tuple[LopRecord, ...]
     history: tuple[FileRow, ...]  # the ledger's files of ``business_date``
     last_download: datetime | None  # the ledger's latest archived file, any day
@@ -37,6 +39,7 @@ def read_state(desk: Desk, business_date: date) -> DeskState:
         desk.retrieval_status(business_date),
         desk.sign_on_budget(),
         desk.key_status(),
+        desk.key_upload_budget(),
         desk.lop_results(),
         history,
         latest,

@@ -299,6 +299,7 @@ def test_renewal_from_keys_asks_for_the_account_and_shows_the_old_keys_overlap_e
         async def steps(pilot: Any) -> None:
             await pilot.press("2")
             await pilot.pause()
+            assert _rows(app, "#key-uploads") == [["CXYZ001", "0 of 5", "0 of 120", "5"]]
             (before,) = _rows(app, "#validity")
             assert before[1:3] == ["2", "2021-05-09"]
             assert _rows(app, "#keys")[0][1] == "URGENT"
@@ -320,6 +321,7 @@ def test_renewal_from_keys_asks_for_the_account_and_shows_the_old_keys_overlap_e
             assert after[1:5] == ["730", "2023-05-07", "2021-05-07", "2021-05-20"]
             assert _rows(app, "#keys")[0][1] == "OK"
             assert _rows(app, "#renewals")[0][1].startswith("success")
+            assert _rows(app, "#key-uploads") == [["CXYZ001", "1 of 5", "1 of 120", "4"]]
 
         _run(app, steps)
 
@@ -387,5 +389,34 @@ def test_auto_sync_runs_once_when_reports_are_due_and_shows_the_next_one(make_si
             assert len(site.facility.sign_ons) == 1
             line = _text_of(app.screen.query_one("#sync-line", Static))
             assert "next automatic sync 17:30 HKT" in line
+
+        _run(app, steps)
+
+
+def test_refreshes_never_overlap_and_old_data_is_marked_stale(make_site: SiteFactory) -> None:
+    site = make_site()
+    with _desk(site) as desk:
+        app = DashboardApp(desk, DashboardOptions(refresh_seconds=5))
+
+        async def steps(pilot: Any) -> None:
+            first = app.state
+            assert first is not None
+            await pilot.press("p")  # paused: no read is armed
+            await pilot.pause()
+            assert "PAUSED" in app.sub_title
+            app.action_refresh()
+            app.action_refresh()  # while the first read runs: not a second one
+            assert len([w for w in app.workers if w.group == "read"]) == 1
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.state is not first
+            site.clock.advance(seconds=11)  # more than two intervals since the last read
+            app._mark_age()
+            assert app.state is not None
+            assert f"STALE since {app.state.taken_at:%H:%M:%S}" in app.sub_title
+            await pilot.press("r")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "STALE" not in app.sub_title
 
         _run(app, steps)

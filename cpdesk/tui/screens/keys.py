@@ -33,6 +33,8 @@ class KeysScreen(ViewScreen):
         )
         yield Label("Renewals and HKEX's expiry warnings", classes="section")
         yield WrappedTable(("Account", "Last renewal", "HKEX warning"), id="renewals")
+        yield Label("Key uploads allowed (HKEX's control)", classes="section")
+        yield WrappedTable(("Account", "Last hour", "Today", "Left now"), id="key-uploads")
 
     def show(self, state: DeskState) -> None:
         self.query_one("#keys", WrappedTable).show(
@@ -57,4 +59,13 @@ class KeysScreen(ViewScreen):
                 k.expiry_warning or "-",
             )
             for k in state.keys
+        )
+        self.query_one("#key-uploads", WrappedTable).show(
+            (
+                b.account,
+                f"{b.in_hour} of {b.per_hour}",
+                f"{b.today} of {b.per_day}",
+                words.word(str(b.left), "ok" if b.left else "bad"),
+            )
+            for b in state.key_uploads
         )
