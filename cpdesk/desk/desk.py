@@ -20,7 +20,7 @@ from cpdesk.connectors.sftp.client import server_host_key
 from cpdesk.connectors.sftp.hostkeys import KnownHosts
 from cpdesk.connectors.sftp.profile import Address
 from cpdesk.connectors.store.keyfiles import KeyPairFiles, new_key_pair, read_public_key
-from cpdesk.connectors.store.ledger import FileRow, Ledger
+from cpdesk.connectors.store.ledger import FileRow, Ledger, SyncRunRow
 from cpdesk.connectors.store.localfiles import write_new_file
 from cpdesk.desk.config import CpdeskConfig, load_config, render_template
 from cpdesk.desk.hostkeys import HostKeyCheck
@@ -198,6 +198,10 @@ class Desk:
         """Files in the ledger, oldest first; of one business date and/or facility."""
         day = business_date.isoformat() if business_date else None
         return tuple(self.ledger.files(facility, day))
+
+    def last_syncs(self) -> tuple[SyncRunRow, ...]:
+        """How each facility's latest sync ended (from any front or process: the ledger's)."""
+        return tuple(self.ledger.last_sync_runs())
 
     def latest_download(self) -> datetime | None:
         """When the latest file in the ledger was archived (HKT), or None for an empty ledger."""

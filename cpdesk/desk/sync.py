@@ -33,7 +33,7 @@ from cpdesk.connectors.errors import (
 from cpdesk.connectors.sftp.client import Credentials
 from cpdesk.connectors.sftp.remote import RemoteEntry, RemoteFs
 from cpdesk.connectors.store.archive import Archive, PartialFile, flush, unsafe_remote_name
-from cpdesk.connectors.store.ledger import FileRow, Ledger
+from cpdesk.connectors.store.ledger import FileRow, Ledger, SyncRunRow
 from cpdesk.connectors.store.runlock import exclusive
 from cpdesk.desk.arrival import Arrival, Receiving, count_arriving
 from cpdesk.desk.config import CpdeskConfig, FacilityConfig
@@ -157,7 +157,23 @@ class FacilitySync:
             self._stop(SyncStatus.CONFIG, f"{self.facility.name}: {exc}")
         except OSError as exc:  # the archive or its lock cannot be made here
             self._stop(SyncStatus.CONFIG, f"{self.facility.name}: archive {self.archive.root}: {exc}")
-        return self.result.frozen()
+        result = self.result.frozen()
+        if not dry_run:
+            self._record_run(result)
+        return result
+
+    def _record_run(self, result: FacilityResult) -> None:
+        """How the sync ended, for whoever watches (the dashboard's Today)."""
+        run = SyncRunRow(
+            result.facility,
+            self.clock(),
+            result.status.value,
+            result.downloaded,
+            result.verified,
+            result.failed,
+            result.message,
+        )
+        self.ledger.record_sync_run(run)
 
     def _run(self, dry_run: bool) -> None:
         now = datetime.fromtimestamp(self.clock(), HKT)

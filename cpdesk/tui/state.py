@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from cpdesk.connectors.store.ledger import FileRow
+from cpdesk.connectors.store.ledger import FileRow, SyncRunRow
 from cpdesk.desk import Desk, KeyStatus, LopRecord, RetrievalStatus, SignOnBudget
 from cpdesk.desk.uploads import UploadBudget
 
@@ -26,6 +26,7 @@ class DeskState:
     lop: tuple[LopRecord, ...]
     history: tuple[FileRow, ...]  # the ledger's files of ``business_date``
     last_download: datetime | None  # the ledger's latest archived file, any day
+    last_syncs: tuple[SyncRunRow, ...]  # how each facility's latest sync ended (any process)
     sync_times: tuple[datetime, ...]  # today's: when reports become due (for --auto-sync)
 
 
@@ -43,5 +44,6 @@ def read_state(desk: Desk, business_date: date) -> DeskState:
         desk.lop_results(),
         history,
         latest,
+        desk.last_syncs(),
         desk.sync_times(),
     )

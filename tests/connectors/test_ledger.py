@@ -39,7 +39,7 @@ def test_a_version_1_ledger_is_migrated_and_keeps_its_files(tmp_path: Path) -> N
         db.executescript(VERSION_1)
     assert "file_by_day" not in _indexes(path)
     with Ledger(path) as ledger:
-        assert ledger.schema_version == SCHEMA_VERSION == 5
+        assert ledger.schema_version == SCHEMA_VERSION == 6
         (row,) = ledger.files(business_date="2021-05-07")
         assert (row.name, row.result) == ("TP001_CXYZ_20210507.csv", FileResult.VERIFIED)
         assert ledger.uploads() == []  # the upload table (version 2) exists now

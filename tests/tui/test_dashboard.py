@@ -77,6 +77,7 @@ def test_sync_from_the_dashboard_fills_today_and_the_ledger(make_site: SiteFacto
         app = DashboardApp(desk)
 
         async def steps(pilot: Any) -> None:
+            assert _rows(app, "#last-syncs") == []  # none recorded yet
             before = {row[1]: row[0] for row in _rows(app, "#reports")}
             assert set(before.values()) <= {"LATE", "pending", "MISSING"}
             plan_shown = False
@@ -97,9 +98,12 @@ def test_sync_from_the_dashboard_fills_today_and_the_ledger(make_site: SiteFacto
             assert "VERIFIED" in states.values()
             assert "LATE" not in states.values()
             assert any("7 verified" in line for line in app.activity)
+            (last,) = _rows(app, "#last-syncs")
+            assert last[:4] == ["derivatives", "2021-05-07 21:30", "OK", "7 downloaded, 7 verified, 0 failed"]
 
             await _sync(app, pilot)
             assert app.sync_progress.ended == "last sync: nothing-new · 0 downloaded, 0 verified, 0 failed"
+            assert _rows(app, "#last-syncs")[0][2] == "NOTHING-NEW"
 
         _run(app, steps)
     with Ledger(site.folder / "ledger.sqlite") as ledger:

@@ -23,17 +23,18 @@ from pathlib import Path
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.engine.status import FileResult, SignOnOutcome, UploadKind, UploadResult
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # What each version adds to the one before (applied in order, each in one transaction). Version 1
 # had sign_on, file and seen; version 2 added upload and key_state (both in _SCHEMA, created when
 # missing); version 3 indexes files by business date for the history and the day's status;
-# version 4 adds account_lock.
+# version 4 adds account_lock; version 6 adds sync_run.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (),
     3: ("CREATE INDEX IF NOT EXISTS file_by_day ON file (business_date, facility)",),
     4: (),  # account_lock (in _SCHEMA): accounts another sign-on has locked, and until when
     5: ("key_state ADD warning_fingerprint TEXT NOT NULL DEFAULT ''",),
+    6: (),  # sync_run (in _SCHEMA): how each facility's sync ended, for the dashboard's Today
 }
 
 _SCHEMA = """
@@ -97,6 +98,17 @@ CREATE TABLE IF NOT EXISTS key_state (
     warning_file TEXT NOT NULL DEFAULT '',
     warning_fingerprint TEXT NOT NULL DEFAULT ''  -- the key the warning is about, when it says
 );
+CREATE TABLE IF NOT EXISTS sync_run (
+    id INTEGER PRIMARY KEY,
+    facility TEXT NOT NULL,
+    at REAL NOT NULL,              -- epoch seconds when the sync ended
+    status TEXT NOT NULL,          -- ok, nothing-new, partial, budget, connection, config
+    downloaded INTEGER NOT NULL,
+    verified INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS sync_run_by_facility ON sync_run (facility, at);
 CREATE TABLE IF NOT EXISTS account_lock (
     account TEXT PRIMARY KEY,
     facility TEXT NOT NULL,
@@ -159,6 +171,19 @@ class FileRow:
     verified_at: float
     result: FileResult
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRunRow:
+    """How one facility's sync ended."""
+
+    facility: str
+    at: float
+    status: str
+    downloaded: int
+    verified: int
+    failed: int
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +402,22 @@ class Ledger:
             args,
         ).fetchall()
         return [SeenRow(*row) for row in rows]
+
+    def record_sync_run(self, run: SyncRunRow) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO sync_run (facility, at, status, downloaded, verified, failed, message) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (run.facility, run.at, run.status, run.downloaded, run.verified, run.failed, run.message),
+            )
+
+    def last_sync_runs(self) -> list[SyncRunRow]:
+        """Each facility's latest sync, by facility name."""
+        rows = self._db.execute(
+            "SELECT facility, at, status, downloaded, verified, failed, message FROM sync_run r "
+            "WHERE at = (SELECT MAX(at) FROM sync_run WHERE facility = r.facility) ORDER BY facility"
+        ).fetchall()
+        return [SyncRunRow(*row) for row in rows]
 
     def seen_not_archived(self) -> list[SeenRow]:
         """Files the server listed that were never archived (verified or failed)."""

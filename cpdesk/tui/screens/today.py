@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Label, ProgressBar, Static
 
 from cpdesk.desk import AccountBudget, FacilityHours
+from cpdesk.engine.calendar import HKT
 from cpdesk.tui import words
 from cpdesk.tui.screens.base import ViewScreen
 from cpdesk.tui.state import DeskState
@@ -21,6 +22,8 @@ class TodayScreen(ViewScreen):
         yield Static(id="day")
         yield Static(id="sync-line")
         yield ProgressBar(id="sync-progress", show_eta=False)
+        yield Label("Last sync of each facility", classes="section")
+        yield WrappedTable(("Facility", "Ended HKT", "Result", "Files", "Message"), id="last-syncs")
         yield Label("Reports expected", classes="section")
         yield WrappedTable(("State", "Report", "Due HKT", "Runs", "Facility", "Detail"), id="reports")
         yield Label("On the server, not archived", classes="section")
@@ -56,6 +59,19 @@ class TodayScreen(ViewScreen):
                 for u in state.retrieval.unarchived
             ),
             "nothing: every file seen on the server is archived",
+        )
+        self.query_one("#last-syncs", WrappedTable).show(
+            (
+                (
+                    run.facility,
+                    f"{datetime.fromtimestamp(run.at, HKT):%Y-%m-%d %H:%M}",
+                    _sync_status(run.status),
+                    f"{run.downloaded} downloaded, {run.verified} verified, {run.failed} failed",
+                    run.message,
+                )
+                for run in state.last_syncs
+            ),
+            "no sync recorded in the ledger yet",
         )
         hours = {h.facility: h for h in state.budget.hours}
         self.query_one("#budget", WrappedTable).show(
@@ -98,3 +114,8 @@ def _hours(hours: FacilityHours | None) -> Cell:
 
 def _when(moment: datetime) -> str:
     return f"{moment:%a %H:%M}"
+
+
+def _sync_status(status: str) -> Cell:
+    tone = {"ok": "ok", "nothing-new": "ok", "partial": "warn"}.get(status, "bad")
+    return words.word(status.upper(), tone)
