@@ -415,7 +415,7 @@ class Ledger:
         """Each facility's latest sync, by facility name."""
         rows = self._db.execute(
             "SELECT facility, at, status, downloaded, verified, failed, message FROM sync_run r "
-            "WHERE at = (SELECT MAX(at) FROM sync_run WHERE facility = r.facility) ORDER BY facility"
+            "WHERE id = (SELECT MAX(id) FROM sync_run WHERE facility = r.facility) ORDER BY facility"
         ).fetchall()
         return [SyncRunRow(*row) for row in rows]
 
