@@ -424,3 +424,21 @@ def test_refreshes_never_overlap_and_old_data_is_marked_stale(make_site: SiteFac
             assert "STALE" not in app.sub_title
 
         _run(app, steps)
+
+
+def test_with_no_color_every_status_is_still_a_word(make_site: SiteFactory, monkeypatch: Any) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    site = make_site()
+    expires = EVENING.date() + timedelta(days=10)
+    with _desk(site, registered=(expires - timedelta(days=730)).isoformat()) as desk:
+        desk.sync()
+        app = DashboardApp(desk)
+
+        async def steps(pilot: Any) -> None:
+            assert app.no_color
+            assert {row[0] for row in _rows(app, "#reports")} <= {"VERIFIED", "pending", "MISSING", "LATE"}
+            await pilot.press("2")
+            await pilot.pause()
+            assert _rows(app, "#keys")[0][1] == "URGENT"
+
+        _run(app, steps)
