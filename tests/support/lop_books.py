@@ -12,6 +12,7 @@ from cpdesk.engine.calendar import TradingDays
 from cpdesk.engine.lop.schema import load_schema
 from cpdesk.engine.lop.validate import LopValidation, validate_report
 from cpdesk.engine.problems import Problem
+from cpdesk.simulator.lop_books import future_position
 
 SCHEMA = load_schema()
 TODAY = date(2026, 11, 24)  # a Tuesday
@@ -21,23 +22,7 @@ SOL_NAME = f"SOLBI_SBCFB_{TRADE_DATE}.xlsx"
 
 
 def future_row(**changes: object) -> dict[str, object]:
-    row: dict[str, object] = {
-        "Submitter Code": "00CFB",
-        "Trade Date": TRADE_DATE,
-        "Beneficial Owner Name": "Chan Tai Man",
-        "Identity Document Type": "HKID",
-        "Identity Document Number": "A123456(7)",
-        "Country": "HK",
-        "HKATS Code": "HSI",
-        "Instrument Type": "Future",
-        "Contract Month": "DEC26",
-        "Strike Price": None,
-        "Call/Put": None,
-        "Long Position": 620,
-        "Short Position": 0,
-    }
-    row.update(_named(changes))
-    return row
+    return future_position(TRADE_DATE, **_named(changes))
 
 
 def _named(changes: dict[str, object]) -> dict[str, object]:
