@@ -1,0 +1,166 @@
+"""RPF01 files loaded once per process and margined many times (the Excel add-in's CPD_RPF, and
+any front that margins portfolio after portfolio).
+
+A loaded file is known by its path, size, modification time and ``lenient``: a changed file loads
+again. Positions and parameters come as rows and names (a worksheet range, a form), checked by the
+same rules as ``cpdesk margin``'s files and options.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from cpdesk.connectors.errors import InputRejected
+from cpdesk.engine.margin import MarginParameters, MarginResult, calculate_margin
+from cpdesk.engine.margin.components import PositionLimitInputs
+from cpdesk.engine.margin.positions import parse_flat_groups, parse_position_rows
+from cpdesk.engine.problems import InputError, Problem, errors_in
+from cpdesk.engine.rpf import RiskParameterFile
+from cpdesk.engine.rpf.cache import load_rpf
+
+MAX_LOADED = 8  # RPF01 files kept loaded at once (a full one maps ~240 MB of scenarios)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedRpf:
+    path: Path
+    rpf: RiskParameterFile
+    warnings: tuple[Problem, ...]
+
+    @property
+    def handle(self) -> str:
+        """``RPF01 2026-12-02 · 15,000 instr. · 1000/1018``: what a cell shows for it."""
+        header = self.rpf.header
+        return (
+            f"RPF01 {header.valuation_date:%Y-%m-%d} · {len(self.rpf.scenarios.instrument_ids):,} instr. · "
+            f"{self.rpf.hvar_count}/{self.rpf.svar_count}"
+        )
+
+
+class RpfLibrary:
+    """Loaded RPF01 files by path; thread-safe; the least recently used goes past ``MAX_LOADED``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded: dict[tuple[str, int, int, bool], LoadedRpf] = {}
+
+    def load(self, path: Path, lenient: bool = False) -> LoadedRpf:
+        """Raises InputRejected naming the file and its first errors."""
+        try:
+            info = path.stat()
+        except OSError as exc:
+            raise InputRejected(f"{path}: {exc.strerror or exc}") from None
+        key = (str(path.resolve()), info.st_size, info.st_mtime_ns, lenient)
+        with self._lock:
+            found = self._loaded.pop(key, None)
+            if found is not None:
+                self._loaded[key] = found  # most recently used last
+                return found
+        parsed = load_rpf(path, lenient=lenient)
+        errors = errors_in(parsed.problems)
+        if parsed.value is None or errors:
+            first = "; ".join(str(p) for p in errors[:3]) or f"{path}: not an RPF01"
+            raise InputRejected(first)
+        loaded = LoadedRpf(path, parsed.value, tuple(parsed.problems))
+        with self._lock:
+            for stale in [k for k in self._loaded if k[0] == key[0]]:
+                del self._loaded[stale]  # an older version of the same file
+            self._loaded[key] = loaded
+            while len(self._loaded) > MAX_LOADED:
+                del self._loaded[next(iter(self._loaded))]
+        return loaded
+
+    def find(self, handle: str) -> LoadedRpf | None:
+        """The loaded file a handle text names (the newest, when several share it)."""
+        with self._lock:
+            matches = [loaded for loaded in self._loaded.values() if loaded.handle == handle]
+        return matches[-1] if matches else None
+
+
+def margin_rows(
+    loaded: LoadedRpf, rows: Sequence[Sequence[str]], parameters: MarginParameters, source: str
+) -> MarginResult:
+    """Margin positions given as rows of text (a header row first). Raises InputError with the
+    problems, located by row (1 = the header) and column name."""
+    parsed = parse_position_rows(rows, source)
+    errors = errors_in(parsed.problems)
+    if errors:
+        raise InputError(errors)
+    return calculate_margin(loaded.rpf, parsed.value, parameters)
+
+
+_DECIMALS = {
+    "multiplier": "flat_rate_multiplier",
+    "floor_rate": "floor_rate",
+    "margin_credit": "margin_credit_hkd",
+    "credit_risk_addon": "credit_risk_addon_hkd",
+    "adhoc_addon": "adhoc_addon_hkd",
+}
+_LIMIT = ("alc", "alc_multiplier", "alc_cap", "pla_rate")
+PARAMETER_NAMES = (*_DECIMALS, "ipo", "flat_groups", "hedge_instrument", "holiday", *_LIMIT)
+
+
+def parameters_from(named: Mapping[str, str]) -> MarginParameters:
+    """``cpdesk margin``'s options by name (``multiplier``, ``floor_rate``, ``ipo``, ``flat_groups``
+    (a file's path), ``holiday``,
+    ``margin_credit``, ``alc``, ``alc_multiplier``, ``alc_cap``, ``pla_rate``, ``credit_risk_addon``,
+    ``adhoc_addon``, ``hedge_instrument``); names case- and space-insensitive. Raises InputRejected
+    naming the parameter and why."""
+    values = {_name(k): v.strip() for k, v in named.items() if v.strip()}
+    unknown = sorted(set(values) - set(PARAMETER_NAMES))
+    if unknown:
+        raise InputRejected(f"parameters: unknown {', '.join(unknown)} (known: {', '.join(PARAMETER_NAMES)})")
+    fields: dict[str, object] = {
+        field: _amount(name, values[name]) for name, field in _DECIMALS.items() if name in values
+    }
+    if "ipo" in values:
+        fields["ipo_codes"] = frozenset(c.strip() for c in values["ipo"].split(",") if c.strip())
+    if "flat_groups" in values:
+        groups = parse_flat_groups(Path(values["flat_groups"]).expanduser())
+        if groups.errors:
+            raise InputRejected(f"parameters: flat_groups: {groups.errors[0]}")
+        fields["flat_groups"] = groups.value
+    if "hedge_instrument" in values:
+        fields["hedge_instrument"] = values["hedge_instrument"]
+    if "holiday" in values:
+        fields["holiday"] = _flag(values["holiday"])
+    given = [name for name in _LIMIT if name in values]
+    if given:
+        missing = [name for name in ("alc", "alc_multiplier", "pla_rate") if name not in values]
+        if missing:
+            raise InputRejected(f"parameters: {', '.join(given)} given without {', '.join(missing)}")
+        cap = _amount("alc_cap", values["alc_cap"]) if "alc_cap" in values else None
+        fields["position_limit"] = PositionLimitInputs(
+            _amount("alc", values["alc"]),
+            _amount("alc_multiplier", values["alc_multiplier"]),
+            cap,
+            _amount("pla_rate", values["pla_rate"]),
+        )
+    return MarginParameters(**fields)  # type: ignore[arg-type]
+
+
+def _name(text: str) -> str:
+    return "_".join(text.strip().lower().replace("-", " ").split())
+
+
+def _amount(name: str, text: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "").removesuffix("%").strip())
+    except InvalidOperation:
+        raise InputRejected(f"parameters: {name} {text!r} is not a number") from None
+    if not value.is_finite() or value < 0:
+        raise InputRejected(f"parameters: {name} {text!r} must be a number zero or above")
+    return value / 100 if text.strip().endswith("%") else value
+
+
+def _flag(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "y", "1"):
+        return True
+    if lowered in ("false", "no", "n", "0"):
+        return False
+    raise InputRejected(f"parameters: holiday {text!r} is not yes or no")
