@@ -18,11 +18,12 @@ from cpdesk.desk import Desk
 from cpdesk.desk.rpf_library import LoadedRpf, RpfLibrary, margin_rows, parameters_from
 from cpdesk.engine.problems import InputError
 from cpdesk.engine.reports.mstd import MstdInputs
-from cpdesk.excel_addin.cells import Rows, named_values, rows_of, table, text_of
+from cpdesk.excel_addin.cells import named_values, rows_of, table, text_of
 from cpdesk.excel_addin.errors import BadInput, Missing, answered
 
 CATEGORY = "cpdesk"
 LIBRARY = RpfLibrary()  # the Excel session's loaded RPF01 files
+LOCAL_DESK = Desk.standalone()  # LOP rules need no configuration (exchange holidays: the built-in calendar)
 
 
 def _rpf(value: Any) -> LoadedRpf:
@@ -98,6 +99,133 @@ def _margin(positions: Any, rpf: Any, parameters: Any) -> Any:
 
 
 @xw.func(category=CATEGORY)
+@xw.arg(
+    "positions",
+    ndim=2,
+    err_to_str=True,
+    doc="InstrumentID, Quantity, ContractValue, MarketValue with a header row",
+)
+@xw.arg("rpf", doc="CPD_RPF's handle, or an RPF01 path")
+@xw.arg("parameters", ndim=2, err_to_str=True, doc="a two-column name/value range (ipo, floor_rate, ...)")
+@xw.ret(expand="table")
+@answered
+def CPD_PORTFOLIO_MARGIN(positions: Any, rpf: Any, parameters: Any = None) -> Any:  # noqa: N802
+    """Portfolio margin per sub-portfolio (non-IPO, each IPO): HVaR and SVaR expected shortfall,
+    then the weighted loss, the floor and the portfolio margin, HKD."""
+    detail = _margin(positions, rpf, parameters).portfolio
+    rows: list[list[Any]] = [
+        [sub.label, _money(sub.hvar_es_hkd), _money(sub.svar_es_hkd)] for sub in detail.sub_portfolios
+    ]
+    rows += [
+        ["weighted loss", "", _money(detail.weighted_loss_hkd)],
+        ["floor", "", _money(detail.floor_hkd)],
+        ["portfolio margin", "", detail.margin_hkd],
+    ]
+    return table(("Sub-portfolio", f"HVaR ES ({detail.hvar_k})", f"SVaR ES ({detail.svar_k})"), rows)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "positions",
+    ndim=2,
+    err_to_str=True,
+    doc="InstrumentID, Quantity, ContractValue, MarketValue with a header row",
+)
+@xw.arg("rpf", doc="CPD_RPF's handle, or an RPF01 path")
+@xw.arg("hedge_instrument", doc="the portfolio-level hedge (default the guide's, the Tracker Fund 2800)")
+@xw.ret(expand="table")
+@answered
+def CPD_LRA(positions: Any, rpf: Any, hedge_instrument: Any = None) -> Any:  # noqa: N802
+    """The liquidation risk add-on: per underlying group the delta-equivalent MV, threshold, rate
+    and instrument-level LRA, then the portfolio-level line, HKD."""
+    hedge = text_of(hedge_instrument)
+    parameters = [["hedge_instrument", hedge]] if hedge else None
+    lra = _margin(positions, rpf, parameters).liquidation
+    rows: list[list[Any]] = [
+        [
+            g.underlying,
+            _money(g.delta_equivalent_mv_hkd),
+            _money(g.threshold_hkd),
+            float(g.bucket_rate),
+            _money(g.instrument_lra_hkd),
+            _money(g.beta_hedge_mv_hkd),
+        ]
+        for g in lra.groups
+    ]
+    rows.append(["instrument level", "", "", "", lra.instrument_level_hkd, ""])
+    rows.append(
+        [
+            f"portfolio level (hedge {lra.hedge_instrument})",
+            "",
+            "",
+            "",
+            lra.portfolio_level_hkd,
+            _money(lra.beta_hedge_total_hkd),
+        ]
+    )
+    return table(("Group", "Delta-eq. MV", "Threshold", "Rate", "LRA", "Beta hedge MV"), rows)
+
+
+def _money(value: Any) -> float:
+    """An amount in a cell: a double, to the cent (Excel holds nothing finer)."""
+    return round(float(value), 2)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("path", doc="an RMCNM01 data file (.CSV or .CSV.ZIP)")
+@xw.ret(expand="table")
+@answered
+def CPD_MSTD_REPORT(path: Any) -> Any:  # noqa: N802
+    """An RMCNM01 data file's rows with the MSTD requirement recomputed, and whether HKEX agrees."""
+    text = text_of(path)
+    if not text:
+        raise BadInput("path: give an RMCNM01 data file")
+    location = Path(text).expanduser()
+    if not location.is_file():
+        raise Missing(f"path: {location} is not a file")
+    report = Desk.reconcile_mstd(location)
+    if not report.results:
+        first = report.problems[0] if report.problems else "no rows"
+        raise BadInput(f"path: {first}")
+    rows = [
+        [
+            r.row.record,
+            r.row.market,
+            r.recomputed.daily_cny,
+            r.recomputed.monthly_cny,
+            r.recomputed.requirement_cny,
+            "" if r.row.mstd_requirement_cny is None else float(r.row.mstd_requirement_cny),
+            "yes" if not r.disagreements else "NO: " + ", ".join(d.field for d in r.disagreements),
+        ]
+        for r in report.results
+    ]
+    header = ("Record", "Market", "Daily", "Monthly", "Requirement", "HKEX R24", "Agrees")
+    return table(header, rows)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("cells", ndim=2, doc="the report's cells: its header row, then its rows")
+@xw.arg("kind", doc="LOPBI, LOPTO, SOLBI or SOLTO")
+@xw.arg("submitter", doc="the submitter code HKEX assigned (5 characters)")
+@xw.arg("trade_date", doc="the trade date, yyyymmdd or a date")
+@xw.ret(expand="table")
+@answered
+def CPD_LOP_CHECK(cells: Any, kind: Any, submitter: Any, trade_date: Any) -> Any:  # noqa: N802
+    """A LOP report's problems (cell, field, reason) by the rules of `cpdesk lop validate`; cells are
+    counted from the range's top-left cell as A1."""
+    if not isinstance(cells, list) or not cells:
+        raise BadInput("cells: give the report's range, its header row first")
+    name = f"{text_of(kind).upper()}_{text_of(submitter).upper()}_{text_of(trade_date)}.xlsx"
+    result = LOCAL_DESK.validate_lop_sheet(name, cells)
+    if result.ok and not result.problems:
+        return f"OK: {result.rows:,} rows, no problems"
+    rows = [
+        ["!".join(filter(None, (p.sheet, p.cell))) or "-", p.field or "-", p.message] for p in result.problems
+    ]
+    return table(("Cell", "Field", "Problem"), rows)
+
+
+@xw.func(category=CATEGORY)
 @xw.arg("buy_turnover", doc="R13 Buy Turnover, CNY")
 @xw.arg("overdue_short", doc="R14 Overdue Short Position, CNY")
 @xw.arg("spsa_sell", doc="R15 SPSA Sell Turnover, CNY")
@@ -156,4 +284,12 @@ def _rate(value: Any) -> Decimal:
     return rate
 
 
-__all__ = ["CPD_MARGIN", "CPD_MSTD", "CPD_RPF", "Rows"]
+__all__ = [
+    "CPD_LOP_CHECK",
+    "CPD_LRA",
+    "CPD_MARGIN",
+    "CPD_MSTD",
+    "CPD_MSTD_REPORT",
+    "CPD_PORTFOLIO_MARGIN",
+    "CPD_RPF",
+]

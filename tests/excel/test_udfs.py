@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 
 from cpdesk import samples
+from cpdesk.desk import Desk
+from tests.support import seed003
 from tests.support.excel import CELL_ERRORS, MISSING, call_like_excel, windows_udfs
+from tests.support.lop_books import NAME, SCHEMA, book, future_row
 
 UDFS = windows_udfs()
 DIV0 = next(code for code, text in CELL_ERRORS.items() if text == "#DIV/0!")
@@ -124,3 +127,51 @@ def test_cpd_mstd_takes_the_rate_as_excel_shows_it(rate: Any) -> None:
 def test_cpd_mstd_refuses_a_negative_amount() -> None:
     (text,) = call_like_excel(UDFS.CPD_MSTD, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.18)[0]
     assert text == "#VALUE! buy_turnover: '-1' must be an amount zero or above"
+
+
+def test_cpd_portfolio_margin_spills_each_sub_portfolio(rpf: str) -> None:
+    rows = call_like_excel(UDFS.CPD_PORTFOLIO_MARGIN, POSITIONS, rpf, PARAMETERS)
+    assert rows[0] == ["Sub-portfolio", "HVaR ES (6)", "SVaR ES (10)"]
+    by_label = {row[0]: row for row in rows[1:]}
+    assert set(by_label) >= {"non-IPO", "IPO 1876", "IPO 3690", "floor", "portfolio margin"}
+    assert by_label["non-IPO"][1] == -4_793_885.67  # the guide's six worst HVaR scenarios, averaged
+    assert by_label["floor"][2] == 10_000_000
+    assert by_label["portfolio margin"][2] == 10_000_000
+
+
+def test_cpd_lra_gives_the_guides_two_add_ons(rpf: str) -> None:
+    rows = call_like_excel(UDFS.CPD_LRA, POSITIONS, rpf, MISSING)
+    assert rows[0] == ["Group", "Delta-eq. MV", "Threshold", "Rate", "LRA", "Beta hedge MV"]
+    lines = {row[0]: row for row in rows[1:]}
+    assert lines["instrument level"][4] == 176_827
+    (portfolio,) = [row for label, row in lines.items() if label.startswith("portfolio level")]
+    assert portfolio[4] == 90_038
+
+
+def test_cpd_mstd_report_recomputes_seed_003s_rows(tmp_path: Path) -> None:
+    path = tmp_path / seed003.DATA_NAME
+    path.write_bytes(seed003.data_zip())
+    rows = call_like_excel(UDFS.CPD_MSTD_REPORT, str(path))
+    assert rows[0] == ["Record", "Market", "Daily", "Monthly", "Requirement", "HKEX R24", "Agrees"]
+    assert [row[1:5] + row[6:] for row in rows[1:]] == [
+        ["MAMK", 473_535, 184_427, 473_535, "yes"],
+        ["SZMK", 1_073_766, 1_498_719, 1_498_719, "yes"],
+    ]
+    (text,) = call_like_excel(UDFS.CPD_MSTD_REPORT, str(tmp_path / "absent.CSV.ZIP"))[0]
+    assert text.startswith("#N/A path: ")
+
+
+def test_cpd_lop_check_lists_what_lop_validate_lists(tmp_path: Path) -> None:
+    rows = [future_row(Long_Position=-5), future_row(Contract_Month="DEC99")]
+    saved = tmp_path / NAME
+    saved.write_bytes(book(rows))
+    expected = Desk.standalone().validate_lop(saved)
+    live = (
+        (*SCHEMA.kinds["LOPBI"].names,),
+        *[tuple(row.get(n) for n in SCHEMA.kinds["LOPBI"].names) for row in rows],
+    )
+    kind, submitter, trade_date = NAME.removesuffix(".xlsx").split("_")
+    spilled = call_like_excel(UDFS.CPD_LOP_CHECK, live, kind, submitter, float(trade_date))
+    assert spilled[0] == ["Cell", "Field", "Problem"]
+    assert [row[2] for row in spilled[1:]] == [p.message for p in expected.problems]
+    assert len(spilled) > 1
