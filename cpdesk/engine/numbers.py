@@ -79,11 +79,13 @@ def parse_decimal(text: str) -> Decimal:
         raise ValueError("empty value")
     if len(cleaned) > MAX_NUMBER_CHARS:
         raise ValueError(f"{len(cleaned):,} characters is too long for a number")
-    if _GROUPED.fullmatch(cleaned):
+    if _PLAIN.fullmatch(cleaned):  # the common case first: one pattern for most numbers
+        pass
+    elif _GROUPED.fullmatch(cleaned):
         cleaned = cleaned.replace(",", "")
     elif "," in cleaned:
         raise ValueError(f"{cleaned!r} has a comma where no thousands separator can be (1,234,567.89)")
-    elif not _PLAIN.fullmatch(cleaned):
+    else:
         raise ValueError(f"not a number: {cleaned!r}")
     value = Decimal(cleaned)
     if value and value.adjusted() > MAX_MAGNITUDE_EXPONENT:
