@@ -47,14 +47,17 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync_bench.py --json
 	$(BIN)/python bench/lop_bench.py --json
 	$(BIN)/python bench/dashboard_bench.py --json
+	$(BIN)/python bench/excel_bench.py --json
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/margin_bench.py --quick --json
 
-# The blank LOP templates in workbooks/, regenerated from cpdesk/engine/lop/schema.toml.
+# The blank LOP templates in workbooks/, regenerated from cpdesk/engine/lop/schema.toml, and the
+# traders' margin workbook (the guide's example, xlwings' quickstart template).
 workbooks: $(STAMP)
 	rm -f workbooks/*_template.xlsx
 	$(BIN)/cpdesk lop template all --out workbooks
+	$(BIN)/cpdesk excel workbook --out workbooks/cpdesk-margin.xlsm
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -25,10 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cpdesk.engine.margin import MarginParameters, calculate_margin  # noqa: E402
-from cpdesk.engine.margin.positions import Position  # noqa: E402
-from cpdesk.engine.rpf.synthetic import universe, write_synthetic_rpf  # noqa: E402
-from tests.support.excel import call_like_excel, windows_udfs  # noqa: E402
+from cpdesk.engine.margin import MarginParameters, calculate_margin
+from cpdesk.engine.margin.positions import Position
+from cpdesk.engine.rpf.synthetic import universe, write_synthetic_rpf
+from tests.support.excel import call_like_excel, windows_udfs
 
 HEADER = ("InstrumentID", "Quantity", "ContractValue", "MarketValue")
 

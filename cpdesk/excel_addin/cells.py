@@ -12,6 +12,7 @@ from typing import Any
 from cpdesk.excel_addin.errors import BadInput
 
 Rows = list[list[Any]]
+GUIDE_SAMPLE = "guide-sample"  # in a path cell: the guide's sample file shipped with cpdesk
 
 
 def text_of(value: Any) -> str:

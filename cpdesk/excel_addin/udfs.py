@@ -13,17 +13,23 @@ from typing import Any
 
 import xlwings as xw
 
+from cpdesk import samples
 from cpdesk.connectors.errors import InputRejected
 from cpdesk.desk import Desk
 from cpdesk.desk.rpf_library import LoadedRpf, RpfLibrary, margin_rows, parameters_from
 from cpdesk.engine.problems import InputError
 from cpdesk.engine.reports.mstd import MstdInputs
-from cpdesk.excel_addin.cells import named_values, rows_of, table, text_of
+from cpdesk.excel_addin.cells import GUIDE_SAMPLE, named_values, rows_of, table, text_of
 from cpdesk.excel_addin.errors import BadInput, Missing, answered
 
 CATEGORY = "cpdesk"
 LIBRARY = RpfLibrary()  # the Excel session's loaded RPF01 files
 LOCAL_DESK = Desk.standalone()  # LOP rules need no configuration (exchange holidays: the built-in calendar)
+
+
+def _path(text: str, sample: Path) -> Path:
+    """A path typed in a cell; ``guide-sample`` names the guide's sample file shipped with cpdesk."""
+    return sample if text.lower() == GUIDE_SAMPLE else Path(text).expanduser()
 
 
 def _rpf(value: Any) -> LoadedRpf:
@@ -37,13 +43,13 @@ def _rpf(value: Any) -> LoadedRpf:
     if text.startswith("RPF01 ") and " · " in text:
         raise Missing("rpf: not loaded in this Excel session; recalculate its CPD_RPF cell")
     try:
-        return LIBRARY.load(Path(text).expanduser())
+        return LIBRARY.load(_path(text, samples.GUIDE_RPF))
     except InputRejected as exc:
         raise BadInput(f"rpf: {exc}") from None
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("path", doc="an RPF01 file: the CSV, or the archived .CSV.ZIP")
+@xw.arg("path", doc="an RPF01 file: the CSV, or the archived .CSV.ZIP (guide-sample: the guide's)")
 @xw.arg("lenient", doc="TRUE to accept rows with fewer scenarios than the header counts")
 @answered
 def CPD_RPF(path: Any, lenient: Any = False) -> Any:  # noqa: N802 (Excel's naming)
@@ -52,7 +58,7 @@ def CPD_RPF(path: Any, lenient: Any = False) -> Any:  # noqa: N802 (Excel's nami
     if not text:
         raise BadInput("path: give the RPF01 file's path")
     try:
-        return LIBRARY.load(Path(text).expanduser(), lenient=bool(lenient)).handle
+        return LIBRARY.load(_path(text, samples.GUIDE_RPF), lenient=bool(lenient)).handle
     except InputRejected as exc:
         raise BadInput(f"path: {exc}") from None
 
@@ -85,8 +91,12 @@ def CPD_MARGIN(positions: Any, rpf: Any, field: Any = None, parameters: Any = No
 def _margin(positions: Any, rpf: Any, parameters: Any) -> Any:
     loaded = _rpf(rpf)
     rows = rows_of(positions, "positions")
+    named = named_values(parameters, "parameters")
+    for name, value in named.items():
+        if "".join(name.lower().split()).replace("_", "") == "flatgroups" and value.lower() == GUIDE_SAMPLE:
+            named[name] = str(samples.GUIDE_FLAT_GROUPS)
     try:
-        chosen = parameters_from(named_values(parameters, "parameters"))
+        chosen = parameters_from(named)
     except InputRejected as exc:
         raise BadInput(str(exc)) from None
     try:

@@ -12,8 +12,10 @@ import datetime as dt
 import importlib
 import sys
 import types
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xlwings
 from xlwings import conversion
 
@@ -100,3 +102,55 @@ def call_like_excel(func: Any, *values: Any) -> Any:
         else:
             arguments.append(conversion.read(None, value, arg_info["options"]))  # type: ignore[no-untyped-call]
     return conversion.write(func(*arguments), None, info["ret"]["options"])  # type: ignore[no-untyped-call]
+
+
+def _as_excel_hands_it(argument: Any) -> Any:
+    """A ``formulas`` argument as COM hands it to a UDF: a range as tuples of rows (one cell as
+    its value), numbers as floats, blanks as None."""
+    values = getattr(argument, "value", argument)
+    if isinstance(values, np.ndarray):
+        rows = tuple(tuple(_cell(v) for v in row) for row in values.tolist())
+        return rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else rows
+    return _cell(values)
+
+
+def _cell(value: Any) -> Any:
+    if (
+        value is None
+        or str(value) == "empty"
+        or (type(value).__name__ == "XlError" and str(value) == "#EMPTY!")
+    ):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value)
+    return value
+
+
+def evaluate_workbook(path: Path, udfs: types.ModuleType) -> dict[str, Any]:
+    """Every cell of the workbook as the ``formulas`` engine computes it, with the add-in's
+    functions registered under their names (called as Excel calls them). Keys: ``SHEET!A1``."""
+    import formulas
+    from formulas.functions import Array
+
+    functions = formulas.get_functions()
+    for name in udfs.__all__:
+        function = getattr(udfs, name)
+
+        def call(*arguments: Any, _function: Any = function) -> Any:
+            result = call_like_excel(_function, *(_as_excel_hands_it(a) for a in arguments))
+            if isinstance(result, list) and len(result) == 1 and len(result[0]) == 1:
+                return result[0][0]
+            return np.array(result, dtype=object).view(Array)  # a spill, as formulas holds one
+
+        functions[name] = call
+    model = formulas.ExcelModel().loads(str(path)).finish()
+    solution = model.calculate()
+    cells = {}
+    for key, ranges in solution.items():
+        if not hasattr(ranges, "value"):
+            continue  # the model's own nodes, not cells
+        sheet_cell = str(key).split("]", 1)[-1].replace("'", "")
+        cells[sheet_cell.upper()] = ranges.value
+    return cells
