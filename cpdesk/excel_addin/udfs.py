@@ -19,6 +19,7 @@ from cpdesk.desk import Desk
 from cpdesk.desk.rpf_library import LoadedRpf, RpfLibrary, margin_rows, parameters_from
 from cpdesk.engine.problems import InputError
 from cpdesk.engine.reports.mstd import MstdInputs
+from cpdesk.excel_addin import macros
 from cpdesk.excel_addin.cells import GUIDE_SAMPLE, named_values, rows_of, table, text_of
 from cpdesk.excel_addin.errors import BadInput, Missing, answered
 
@@ -275,6 +276,19 @@ def CPD_MSTD(  # noqa: N802
     return Desk.mstd(inputs).requirement_cny
 
 
+@xw.sub
+def CPD_VALIDATE_LOP() -> None:  # noqa: N802
+    """Validate the active LOP report sheet: its problems go to a 'cpdesk problems' sheet with a
+    link to each cell, and the cells are marked (assign this macro to a button)."""
+    macros.validate_lop()
+
+
+@xw.sub
+def CPD_UPLOAD_LOP() -> None:  # noqa: N802
+    """Upload the saved LOP workbook to HKEX when it is valid, and show the result."""
+    macros.upload_lop()
+
+
 def _decimal(name: str, value: Any) -> Decimal:
     text = text_of(value).replace(",", "")
     try:
@@ -302,4 +316,6 @@ __all__ = [
     "CPD_MSTD_REPORT",
     "CPD_PORTFOLIO_MARGIN",
     "CPD_RPF",
+    "CPD_UPLOAD_LOP",
+    "CPD_VALIDATE_LOP",
 ]

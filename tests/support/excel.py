@@ -67,8 +67,8 @@ def _windows_engine() -> None:
         xlwings.engines.add(xlwings.main.Engine(impl=_WindowsValues()))
 
 
-def windows_udfs() -> types.ModuleType:
-    """``cpdesk.excel_addin.udfs`` decorated by xlwings' Windows decorators."""
+def xlwings_windows() -> types.ModuleType:
+    """``xlwings.udfs``, the module Windows Excel's UDFs go through, importable here."""
     for name in ("pythoncom", "pywintypes"):
         sys.modules.setdefault(name, types.ModuleType(name))
     sys.modules["pythoncom"].CoInitialize = lambda: None  # type: ignore[attr-defined]
@@ -77,16 +77,23 @@ def windows_udfs() -> types.ModuleType:
         client.Dispatch = object  # type: ignore[attr-defined]
         package.client = client  # type: ignore[attr-defined]
         sys.modules["win32com"], sys.modules["win32com.client"] = package, client
-    from xlwings import udfs as windows
+    from xlwings import udfs
 
-    saved = xlwings.func, xlwings.arg, xlwings.ret
-    xlwings.func, xlwings.arg, xlwings.ret = windows.xlfunc, windows.xlarg, windows.xlret  # type: ignore[assignment]
+    return udfs
+
+
+def windows_udfs() -> types.ModuleType:
+    """``cpdesk.excel_addin.udfs`` decorated by xlwings' Windows decorators."""
+    windows = xlwings_windows()
+    saved = xlwings.func, xlwings.arg, xlwings.ret, xlwings.sub
+    xlwings.func, xlwings.arg, xlwings.ret = windows.xlfunc, windows.xlarg, windows.xlret
+    xlwings.sub = windows.xlsub
     try:
         import cpdesk.excel_addin.udfs as module
 
         return importlib.reload(module)
     finally:
-        xlwings.func, xlwings.arg, xlwings.ret = saved
+        xlwings.func, xlwings.arg, xlwings.ret, xlwings.sub = saved
 
 
 def call_like_excel(func: Any, *values: Any) -> Any:
@@ -137,6 +144,8 @@ def evaluate_workbook(path: Path, udfs: types.ModuleType) -> dict[str, Any]:
     functions = formulas.get_functions()
     for name in udfs.__all__:
         function = getattr(udfs, name)
+        if function.__xlfunc__["sub"]:
+            continue  # macros, not worksheet functions
 
         def call(*arguments: Any, _function: Any = function) -> Any:
             result = call_like_excel(_function, *(_as_excel_hands_it(a) for a in arguments))
@@ -154,3 +163,121 @@ def evaluate_workbook(path: Path, udfs: types.ModuleType) -> dict[str, Any]:
         sheet_cell = str(key).split("]", 1)[-1].replace("'", "")
         cells[sheet_cell.upper()] = ranges.value
     return cells
+
+
+class FakeApp:
+    def __init__(self) -> None:
+        self.alerts: list[str] = []
+
+    def alert(self, prompt: str, title: str | None = None, **_: Any) -> None:
+        self.alerts.append(prompt)
+
+
+class FakeBook:
+    """The part of ``xlwings.Book`` the macros use, over a real xlsx file (openpyxl): Excel
+    cannot run here. ``save()`` writes what the macros did back to the file."""
+
+    def __init__(self, path: Path, saved: bool = True) -> None:
+        from openpyxl import load_workbook
+
+        self.path = path
+        self.book = load_workbook(path)
+        self.name = path.name
+        self.fullname = str(path)
+        self.api = types.SimpleNamespace(Saved=saved)
+        self.app = FakeApp()
+        self.sheets = _FakeSheets(self)
+
+    def save(self) -> None:
+        self.book.save(self.path)
+
+
+class _FakeSheets:
+    def __init__(self, owner: FakeBook) -> None:
+        self.owner = owner
+
+    @property
+    def active(self) -> _FakeSheet:
+        return _FakeSheet(self.owner.book.worksheets[0])
+
+    def __getitem__(self, name: str) -> _FakeSheet:
+        return _FakeSheet(self.owner.book[name])
+
+    def __iter__(self) -> Any:
+        return iter([_FakeSheet(ws) for ws in self.owner.book.worksheets])
+
+    def add(self, name: str, after: Any = None) -> _FakeSheet:
+        return _FakeSheet(self.owner.book.create_sheet(name))
+
+
+class _FakeSheet:
+    def __init__(self, worksheet: Any) -> None:
+        self.ws = worksheet
+        self.name = worksheet.title
+
+    @property
+    def used_range(self) -> Any:
+        last = types.SimpleNamespace(row=self.ws.max_row, column=self.ws.max_column)
+        return types.SimpleNamespace(last_cell=last)
+
+    def range(self, first: Any, last: Any = None) -> _FakeRange:
+        from openpyxl.utils.cell import coordinate_to_tuple
+
+        top = coordinate_to_tuple(first) if isinstance(first, str) else first
+        bottom = last if last is not None else top
+        return _FakeRange(self.ws, top, bottom)
+
+    def clear(self) -> None:
+        for row in self.ws.iter_rows():
+            for cell in row:
+                cell.value = None
+                cell.hyperlink = None
+
+
+class _FakeRange:
+    def __init__(self, ws: Any, top: tuple[int, int], bottom: tuple[int, int]) -> None:
+        self.ws, self.top, self.bottom = ws, top, bottom
+
+    def options(self, **_: Any) -> _FakeRange:
+        return self
+
+    def expand(self, direction: str = "table") -> _FakeRange:
+        row = self.top[0]
+        while self.ws.cell(row + 1, self.top[1]).value not in (None, ""):
+            row += 1
+        return _FakeRange(self.ws, self.top, (row, self.top[1]))
+
+    @property
+    def value(self) -> Any:
+        rows = []
+        for r in range(self.top[0], self.bottom[0] + 1):
+            rows.append([self.ws.cell(r, c).value for c in range(self.top[1], self.bottom[1] + 1)])
+        if self.top == self.bottom and self.ws.cell(*self.top).value is None:
+            return None
+        return rows
+
+    @value.setter
+    def value(self, rows: Any) -> None:
+        for r, row in enumerate(rows):
+            for c, item in enumerate(row):
+                self.ws.cell(self.top[0] + r, self.top[1] + c).value = item
+
+    @property
+    def color(self) -> Any:
+        fill = self.ws.cell(*self.top).fill
+        return None if fill is None or fill.fill_type is None else fill.fgColor.rgb
+
+    @color.setter
+    def color(self, rgb: Any) -> None:
+        from openpyxl.styles import PatternFill
+
+        cell = self.ws.cell(*self.top)
+        if rgb is None:
+            cell.fill = PatternFill(fill_type=None)
+        else:
+            cell.fill = PatternFill("solid", fgColor="{:02X}{:02X}{:02X}".format(*rgb))
+
+    def add_hyperlink(self, address: str, text_to_display: str | None = None) -> None:
+        cell = self.ws.cell(*self.top)
+        cell.hyperlink = address
+        cell.value = text_to_display or address
