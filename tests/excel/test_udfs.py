@@ -5,6 +5,8 @@ guide's worked example (IM Calculation Guide v1.4 §3) must come out to the doll
 from __future__ import annotations
 
 import csv
+import os
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 
 from cpdesk import samples
 from cpdesk.desk import Desk
+from cpdesk.excel_addin import errors
 from tests.support import seed003
 from tests.support.excel import CELL_ERRORS, MISSING, call_like_excel, windows_udfs
 from tests.support.lop_books import NAME, SCHEMA, book, future_row
@@ -175,3 +178,41 @@ def test_cpd_lop_check_lists_what_lop_validate_lists(tmp_path: Path) -> None:
     assert spilled[0] == ["Cell", "Field", "Problem"]
     assert [row[2] for row in spilled[1:]] == [p.message for p in expected.problems]
     assert len(spilled) > 1
+
+
+def test_headers_in_any_case_and_spacing_and_blank_rows_below_are_taken(rpf: str) -> None:
+    header = ("instrument id", "QUANTITY", "Contract Value", "market value")
+    drawn_long = (header, *POSITIONS[1:], (None, None, None, None), (None, None, None, None))
+    assert call_like_excel(UDFS.CPD_MARGIN, drawn_long, rpf, "total", PARAMETERS) == [[67_717_169]]
+
+
+def test_a_changed_rpf_file_loads_again(tmp_path: Path) -> None:
+    copy = tmp_path / "rpf.csv"
+    text = samples.GUIDE_RPF.read_text()
+    copy.write_text(text)
+    (first,) = call_like_excel(UDFS.CPD_RPF, str(copy), True)[0]
+    assert first == "RPF01 2019-04-01 · 7 instr. · 10/10"
+    assert call_like_excel(UDFS.CPD_RPF, str(copy), True) == [[first]]  # unchanged: the same load
+    before = copy.stat().st_mtime
+    copy.write_text(text.replace("Valuation_DT,1/4/2019", "Valuation_DT,2/4/2019", 1))  # d/m/yyyy
+    os.utime(copy, (before + 1, before + 1))  # a file system that keeps whole seconds sees it too
+    (second,) = call_like_excel(UDFS.CPD_RPF, str(copy), True)[0]
+    assert second == "RPF01 2019-04-02 · 7 instr. · 10/10"
+
+
+def test_a_fault_of_cpdesks_shows_a_short_text_and_logs_the_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "excel-addin.log"
+    monkeypatch.setattr(errors, "LOG_PATH", log)
+    logger = logging.getLogger("cpdesk.excel_addin")
+    monkeypatch.setattr(logger, "handlers", [])
+
+    @errors.answered
+    def broken() -> None:
+        raise ZeroDivisionError("a bug")
+
+    assert broken() == [[f"#VALUE! cpdesk error (see {log})"]]
+    written = log.read_text()
+    assert "Traceback" in written
+    assert "ZeroDivisionError: a bug" in written
