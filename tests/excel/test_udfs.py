@@ -5,8 +5,8 @@ guide's worked example (IM Calculation Guide v1.4 §3) must come out to the doll
 from __future__ import annotations
 
 import csv
-import os
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
