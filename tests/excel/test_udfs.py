@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +217,12 @@ def test_a_fault_of_cpdesks_shows_a_short_text_and_logs_the_traceback(
     written = log.read_text()
     assert "Traceback" in written
     assert "ZeroDivisionError: a bug" in written
+
+
+def test_cpd_rpf_takes_the_archived_zip(tmp_path: Path) -> None:
+    archived = tmp_path / "RPF01_HKSCC_20190401210000.CSV.ZIP"
+    with zipfile.ZipFile(archived, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("RPF01_HKSCC_20190401210000.CSV", samples.GUIDE_RPF.read_bytes())
+    (handle,) = call_like_excel(UDFS.CPD_RPF, str(archived), True)[0]
+    assert handle == "RPF01 2019-04-01 · 7 instr. · 10/10"
+    assert call_like_excel(UDFS.CPD_MARGIN, POSITIONS, handle, "total", PARAMETERS) == [[67_717_169]]
