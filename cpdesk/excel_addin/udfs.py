@@ -7,9 +7,10 @@ Loaded RPF01 files stay in memory for the Excel session (``CPD_RPF``'s handle na
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import xlwings as xw
 
@@ -26,6 +27,20 @@ from cpdesk.excel_addin.errors import BadInput, Missing, answered
 CATEGORY = "cpdesk"
 LIBRARY = RpfLibrary()  # the Excel session's loaded RPF01 files
 LOCAL_DESK = Desk.standalone()  # LOP rules need no configuration (exchange holidays: the built-in calendar)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _portfolio_arguments(func: F) -> F:
+    """``positions`` and ``rpf``, as every margin function declares them."""
+    func = xw.arg("rpf", doc="CPD_RPF's handle, or an RPF01 path")(func)
+    return xw.arg(
+        "positions",
+        ndim=2,
+        err_to_str=True,
+        doc="InstrumentID, Quantity, ContractValue, MarketValue with a header row",
+    )(func)
 
 
 def _path(text: str, sample: Path) -> Path:
@@ -65,13 +80,7 @@ def CPD_RPF(path: Any, lenient: Any = False) -> Any:  # noqa: N802 (Excel's nami
 
 
 @xw.func(category=CATEGORY)
-@xw.arg(
-    "positions",
-    ndim=2,
-    err_to_str=True,
-    doc="InstrumentID, Quantity, ContractValue, MarketValue with a header row",
-)
-@xw.arg("rpf", doc="CPD_RPF's handle, or an RPF01 path")
+@_portfolio_arguments
 @xw.arg("field", doc="one figure (total, portfolio_margin, ...); leave out for the whole breakdown")
 @xw.arg(
     "parameters", ndim=2, err_to_str=True, doc="a two-column name/value range: multiplier, ipo, holiday, ..."
@@ -110,13 +119,7 @@ def _margin(positions: Any, rpf: Any, parameters: Any) -> Any:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg(
-    "positions",
-    ndim=2,
-    err_to_str=True,
-    doc="InstrumentID, Quantity, ContractValue, MarketValue with a header row",
-)
-@xw.arg("rpf", doc="CPD_RPF's handle, or an RPF01 path")
+@_portfolio_arguments
 @xw.arg("parameters", ndim=2, err_to_str=True, doc="a two-column name/value range (ipo, floor_rate, ...)")
 @xw.ret(expand="table")
 @answered
@@ -136,13 +139,7 @@ def CPD_PORTFOLIO_MARGIN(positions: Any, rpf: Any, parameters: Any = None) -> An
 
 
 @xw.func(category=CATEGORY)
-@xw.arg(
-    "positions",
-    ndim=2,
-    err_to_str=True,
-    doc="InstrumentID, Quantity, ContractValue, MarketValue with a header row",
-)
-@xw.arg("rpf", doc="CPD_RPF's handle, or an RPF01 path")
+@_portfolio_arguments
 @xw.arg("hedge_instrument", doc="the portfolio-level hedge (default the guide's, the Tracker Fund 2800)")
 @xw.ret(expand="table")
 @answered
