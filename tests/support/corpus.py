@@ -679,5 +679,30 @@ def _configurations() -> Iterator[Case]:
         "init-rap-no-host": ("init", "--facility", "securities", "--rap-participant", "B01234"),
         "history-bad-date": ("history", "--date", "7 May"),
         "sync-unknown-option": ("sync", "--frobnicate"),
+        "dashboard-refresh-nan": ("dashboard", "--refresh", "nan"),
+        "dashboard-refresh-tiny": ("dashboard", "--refresh", "0.01"),
+        "dashboard-refresh-text": ("dashboard", "--refresh", "soon"),
+        "excel-no-action": ("excel",),
     }.items():
         yield Case(name, argv, codes=usage, may_write=())
+    yield Case(
+        "dashboard-config-missing",
+        ("dashboard", "--config", "cpdesk.toml"),
+        codes=usage,
+        names=("cpdesk.toml",),
+    )
+    yield Case(
+        "dashboard-config-broken",
+        ("dashboard", "--config", "cpdesk.toml"),
+        {"cpdesk.toml": good.replace("holidays = []", "holidays = [[[").encode()},
+        usage,
+        names=("cpdesk.toml",),
+    )
+    yield Case(
+        "excel-workbook-into-a-file",
+        ("excel", "workbook", "--out", "plain.txt/cpdesk-margin.xlsm"),
+        {"plain.txt": b"not a folder"},
+        usage,
+        names=("plain.txt",),
+        may_write=(),
+    )
