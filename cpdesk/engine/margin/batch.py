@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cpdesk.engine.margin.portfolio import NON_IPO, TailParameters, combine, ipo_code_of, run_tails
-from cpdesk.engine.margin.positions import Position
+from cpdesk.engine.margin.positions import Position, net_by_instrument
 from cpdesk.engine.rpf.model import RiskParameterFile
 
 IntArray = npt.NDArray[np.int64]
@@ -40,6 +40,7 @@ class PortfolioBatch:
 
     @classmethod
     def of(cls, portfolios: Sequence[Sequence[Position]]) -> PortfolioBatch:
+        portfolios = [net_by_instrument(p) for p in portfolios]  # one row per instrument, as margined
         sizes = [len(p) for p in portfolios]
         offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         ids = tuple(item.instrument_id for portfolio in portfolios for item in portfolio)

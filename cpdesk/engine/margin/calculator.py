@@ -28,7 +28,7 @@ from cpdesk.engine.margin.components import (
     structured_product_addon,
 )
 from cpdesk.engine.margin.portfolio import PortfolioMarginDetail, portfolio_margin
-from cpdesk.engine.margin.positions import Position
+from cpdesk.engine.margin.positions import Position, net_by_instrument
 from cpdesk.engine.numbers import round_off, round_up_to_multiple
 from cpdesk.engine.problems import Problem, ProblemCode, Severity
 from cpdesk.engine.rpf.model import FieldType, RiskParameterFile
@@ -137,6 +137,7 @@ def calculate_margin(
     rpf: RiskParameterFile, positions: Sequence[Position], parameters: MarginParameters | None = None
 ) -> MarginResult:
     params = parameters or MarginParameters()
+    positions = net_by_instrument(positions)
     warnings = tuple(
         Problem(
             "positions",

@@ -50,6 +50,22 @@ class Position:
         return self.quantity >= 0
 
 
+def net_by_instrument(positions: Sequence[Position]) -> tuple[Position, ...]:
+    """One position per instrument, in the order each first appears: quantities, contract values
+    and market values summed (the guide's cross-day netting, §4.6). Several rows of one instrument
+    are one position for every component; counted row by row, a long and a short row of the same
+    stock both went into the portfolio margin's floor."""
+    if len({p.instrument_id for p in positions}) == len(positions):
+        return tuple(positions)
+    netted: dict[str, list[Decimal]] = {}
+    for p in positions:
+        sums = netted.setdefault(p.instrument_id, [Decimal(0), Decimal(0), Decimal(0)])
+        sums[0] += p.quantity
+        sums[1] += p.contract_value_hkd
+        sums[2] += p.market_value_hkd
+    return tuple(Position(code, q, cv, mv) for code, (q, cv, mv) in netted.items())
+
+
 def whole_cents(amount: Decimal) -> int | None:
     """The amount in cents, or None when it has a fraction of a cent (or is not finite)."""
     if not amount.is_finite():
