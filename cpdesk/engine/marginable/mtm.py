@@ -1,7 +1,10 @@
 """Cross-currency netting of MTM (guide §4.7): MTM nets within its risk currency first; a net
 favourable MTM in a currency is converted to HKD marked down by the haircut, a net MTM requirement
-marked up, and the HKD amounts then offset each other. The total is rounded to whole HKD, halves
-away from zero."""
+marked up, and the HKD amounts then offset each other.
+
+Rounding as the guide's examples round (§4.7, §4.8): each currency's net MTM to whole units of
+the currency, each conversion to whole HKD, halves away from zero (USD −37.5 is −38, and −38 ×
+7.8 × 0.99 = −293.4 is −293)."""
 
 from __future__ import annotations
 
@@ -26,8 +29,8 @@ class FxRate:
 @dataclass(frozen=True, slots=True)
 class CurrencyMtm:
     currency: str
-    mtm: Decimal  # gain (+) or loss (−), in the currency
-    hkd: Decimal  # converted with the haircut against the CP
+    mtm: int  # gain (+) or loss (−), in whole units of the currency
+    hkd: int  # converted with the haircut against the CP, whole HKD
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,8 @@ def cross_currency_mtm(positions: Sequence[MarkedPosition], fx: Mapping[str, FxR
     for p in positions:
         per_currency[p.currency] = EXACT.add(per_currency.get(p.currency, Decimal(0)), p.mtm)
     converted = []
-    for currency, mtm in per_currency.items():
+    for currency, exact in per_currency.items():
+        mtm = round_off(exact)
         if currency == HKD:
             hkd = mtm
         else:
@@ -59,7 +63,6 @@ def cross_currency_mtm(positions: Sequence[MarkedPosition], fx: Mapping[str, FxR
             rate = fx[currency]
             # A gain counts for less, a loss for more: the haircut always goes against the CP.
             factor = Decimal(1) - rate.haircut if mtm > 0 else Decimal(1) + rate.haircut
-            hkd = EXACT.multiply(EXACT.multiply(mtm, rate.rate), factor)
+            hkd = round_off(EXACT.multiply(EXACT.multiply(Decimal(mtm), rate.rate), factor))
         converted.append(CurrencyMtm(currency, mtm, hkd))
-    total = sum((c.hkd for c in converted), Decimal(0))
-    return MtmResult(tuple(converted), round_off(total))
+    return MtmResult(tuple(converted), sum(c.hkd for c in converted))

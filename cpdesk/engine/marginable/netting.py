@@ -53,6 +53,7 @@ class MarkedPosition:
     contract_value: Decimal
     price: Decimal
     market_value: Decimal  # price × quantity, in ``currency``
+    due_today: bool = False  # settles on the business date (the intraday runs treat it apart)
 
     @property
     def mtm(self) -> Decimal:

@@ -61,9 +61,9 @@ def test_cp_a_has_an_mtm_requirement_of_3154() -> None:
     result = cross_currency_mtm(_cp(1), FX)
     assert (result.mtm_requirement_hkd, result.favourable_mtm_hkd) == (3_154, 0)
     by = {c.currency: c for c in result.by_currency}
-    assert by["HKD"].hkd == Decimal(-2_000)
-    assert round(by["CNY"].hkd) == -1_540  # (2,500 − 1,200) × 1.15 × (1 + 3%), a loss
-    assert round(by["USD"].hkd) == 386  # (−50) × 7.8 × (1 − 1%), a gain
+    assert by["HKD"].hkd == -2_000
+    assert by["CNY"].hkd == -1_540  # (2,500 − 1,200) × 1.15 × (1 + 3%), a loss
+    assert by["USD"].hkd == 386  # (−50) × 7.8 × (1 − 1%), a gain
 
 
 def test_cp_b_has_a_favourable_mtm_of_3056() -> None:
