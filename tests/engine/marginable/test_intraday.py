@@ -35,7 +35,11 @@ def test_11am_cp_a_prepays_a_quarter_and_owes_4168() -> None:
     assert step.gross_payable_hkd == Decimal(47_020)  # 20,000 + 900 × 7.8 + 20,000
     assert step.ratio == Fraction(1, 4)
     by = {p.instrument_id: p for p in marked}
-    assert (by["700"].quantity, by["700"].contract_value, by["700"].market_value) == (75, 15_000, 28_500)
+    assert (by["700"].quantity, by["700"].contract_value, by["700"].market_value) == (
+        75,
+        Decimal(15_000),
+        Decimal(28_500),
+    )
     assert (by["9167"].quantity, by["9167"].contract_value, by["9167"].market_value) == (
         75,
         Decimal(675),
