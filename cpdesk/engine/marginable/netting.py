@@ -91,12 +91,13 @@ def mark_to_market(
     positions: Sequence[NettedPosition], prices: Mapping[str, Decimal]
 ) -> tuple[MarkedPosition, ...]:
     """Market value = price × netted quantity (the price in the position's currency). Raises
-    KeyError naming an instrument without a price."""
+    KeyError naming an instrument with a quantity and no price (a cash dividend's quantity is 0:
+    it needs none)."""
     marked = []
     for p in positions:
-        if p.instrument_id not in prices:
+        if p.instrument_id not in prices and p.quantity:
             raise KeyError(f"no price for {p.instrument_id}")
-        price = prices[p.instrument_id]
+        price = prices.get(p.instrument_id, Decimal(0))
         value = EXACT.multiply(price, Decimal(p.quantity))
         marked.append(MarkedPosition(p.instrument_id, p.currency, p.quantity, p.contract_value, price, value))
     return tuple(marked)
