@@ -25,7 +25,11 @@ def test_the_cross_day_example_through_the_pipeline() -> None:
     )
     result = marginable_positions(rows, PipelineInputs(NOV[5], {"5": Decimal(70)}))
     (position,) = result.positions
-    assert (position.quantity, position.contract_value, position.market_value) == (800, 47_600, 56_000)
+    assert (position.quantity, position.contract_value, position.market_value) == (
+        800,
+        Decimal(47_600),
+        Decimal(56_000),
+    )
     assert result.mtm.favourable_mtm_hkd == 8_400  # 56,000 − 47,600
 
 
@@ -45,7 +49,7 @@ def test_cover_then_corporate_action_then_netting() -> None:
     result = marginable_positions(rows, inputs)
     by = {p.instrument_id: p for p in result.positions}
     # Cover: −4,000 → −2,500 / −150,000; split: −5,000 and +800; dividend on −2,500 and +400.
-    assert (by["5"].quantity, by["5"].contract_value) == (-4_200, -126_000)
+    assert (by["5"].quantity, by["5"].contract_value) == (-4_200, Decimal(-126_000))
     assert (by["DIV5"].quantity, by["DIV5"].contract_value) == (
         0,
         Decimal("1638.00"),
