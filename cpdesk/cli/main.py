@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from cpdesk import __version__
-from cpdesk.cli import dashboard, demo, excel, facility, keys, lop, margin, mstd, report, sync
+from cpdesk.cli import dashboard, demo, excel, facility, keys, lop, margin, mstd, positions, report, sync
 from cpdesk.cli.exit_codes import EXIT_USAGE, exit_code_for, fail
 from cpdesk.connectors.errors import FacilityError
 
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cpdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (margin, report, mstd, sync, dashboard, facility, keys, lop, excel, demo):
+    for module in (margin, positions, report, mstd, sync, dashboard, facility, keys, lop, excel, demo):
         module.register(commands)
     return parser
 

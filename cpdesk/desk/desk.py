@@ -35,6 +35,7 @@ from cpdesk.desk.lop_reports import (
     write_templates,
 )
 from cpdesk.desk.margin import MarginOutcome, MarginRequest, margin
+from cpdesk.desk.positions import PositionsOutcome, PositionsRequest, positions
 from cpdesk.desk.registration import RegistrationPackage, build_registration
 from cpdesk.desk.renewal import RenewalOutcome, renew_key
 from cpdesk.desk.reports import (
@@ -354,6 +355,12 @@ class Desk:
     @staticmethod
     def reconcile_mstd(path: Path) -> MstdReport:
         return reconcile_mstd(path)
+
+    @staticmethod
+    def marginable_positions(request: PositionsRequest) -> PositionsOutcome:
+        """A CP's unsettled trades turned into marginable positions as HKSCC makes them (guide
+        §4.3–4.8), with what each step did and the MTM of the run."""
+        return positions(request)
 
     @staticmethod
     def mstd(inputs: MstdInputs) -> MstdRequirement:

@@ -683,6 +683,8 @@ def _configurations() -> Iterator[Case]:
         "dashboard-refresh-tiny": ("dashboard", "--refresh", "0.01"),
         "dashboard-refresh-text": ("dashboard", "--refresh", "soon"),
         "excel-no-action": ("excel",),
+        "positions-bad-date": ("positions", "--trades", "t.csv", "--date", "5 Nov", "--prices", "p.csv"),
+        "positions-no-prices": ("positions", "--trades", "t.csv", "--date", "2019-11-05"),
     }.items():
         yield Case(name, argv, codes=usage, may_write=())
     yield Case(
@@ -697,6 +699,18 @@ def _configurations() -> Iterator[Case]:
         {"cpdesk.toml": good.replace("holidays = []", "holidays = [[[").encode()},
         usage,
         names=("cpdesk.toml",),
+    )
+    yield Case(
+        "positions-trades-missing",
+        ("positions", "--trades", "t.csv", "--date", "2019-11-05", "--prices", "p.csv"),
+        {"p.csv": b"InstrumentID,Price\n700,380\n"},
+        names=("t.csv",),
+    )
+    yield Case(
+        "positions-garbage-trades",
+        ("positions", "--trades", "t.csv", "--date", "2019-11-05", "--prices", "p.csv"),
+        {"t.csv": random_bytes(50_000, "positions-trades"), "p.csv": b"InstrumentID,Price\n700,380\n"},
+        names=("t.csv",),
     )
     yield Case(
         "excel-workbook-into-a-file",

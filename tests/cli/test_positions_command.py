@@ -1,0 +1,74 @@
+"""``cpdesk positions``: from a CP's trades to the positions ``cpdesk margin`` reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cpdesk import samples
+from cpdesk.cli.main import main
+
+TRADES = (
+    "TradeDate,SettlementDate,StockCode,Currency,Quantity,Amount\n"
+    "2019-11-01,2019-11-05,700,HKD,400,150000\n"
+    "2019-11-04,2019-11-06,700,HKD,-800,-300000\n"
+    "2019-11-05,2019-11-07,700,HKD,1200,456000\n"
+)
+
+
+def _files(folder: Path, trades: str = TRADES, prices: str = "InstrumentID,Price\n700,380\n") -> list[str]:
+    (folder / "trades.csv").write_text(trades)
+    (folder / "prices.csv").write_text(prices)
+    return [
+        "positions",
+        "--trades",
+        str(folder / "trades.csv"),
+        "--date",
+        "2019-11-05",
+        "--prices",
+        str(folder / "prices.csv"),
+    ]
+
+
+def test_positions_are_written_for_margin_and_margined(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "pos.csv"
+    assert main([*_files(tmp_path), "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["positions"] == [
+        {
+            "instrument_id": "700",
+            "quantity": 800,
+            "contract_value": "306000",
+            "market_value": "304000",
+            "currency": "HKD",
+        }
+    ]
+    assert summary["mtm"] == {"mtm_hkd": -2000, "favourable_mtm": 0, "mtm_requirement": 2000}
+    assert out.read_text() == "InstrumentID,Quantity,ContractValue,MarketValue\n700,800,306000.00,304000.00\n"
+    assert (
+        main(["margin", "--lenient", "--rpf", str(samples.GUIDE_RPF), "--positions", str(out), "--json"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["mtm"] == -2000
+
+
+def test_a_bad_row_and_a_missing_price_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = TRADES.replace("2019-11-04,2019-11-06,700,HKD,-800", "2019-11-04,6 Nov,700,HKD,-800")
+    assert main(_files(tmp_path, bad)) == 1
+    assert (
+        "trades.csv:3: [SettlementDate] SettlementDate: '6 Nov' is not a date YYYY-MM-DD"
+        in capsys.readouterr().err
+    )
+    assert main(_files(tmp_path, prices="InstrumentID,Price\n5,60\n")) == 1
+    assert "no price for 700" in capsys.readouterr().err
+
+
+def test_explain_says_what_each_step_did(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ssc.csv").write_text("StockCode,SettlementDate,Quantity\n700,2019-11-06,300\n")
+    assert main([*_files(tmp_path), "--ssc", str(tmp_path / "ssc.csv"), "--explain"]) == 0
+    shown = capsys.readouterr().out
+    assert "SSC  line 3: 700 HKD: 300 of 800 covered; 0 left" in shown
+    assert "NET  700 HKD: 3 row(s), lines (2, 3, 4)" in shown
