@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from cpdesk.cli.arguments import Once, add_config_option, add_json_option, bounded_decimal
-from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
+from cpdesk.cli.positions import add_trade_inputs, positions_csv, trades_request
 from cpdesk.cli.tables import WrappingTable, new_console
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.desk import Desk, MarginRequest
@@ -68,13 +71,20 @@ def register(commands: Any) -> None:
         help="the archived RPF01 of this business date (from the ledger of --config)",
     )
     add_config_option(parser, "for --rpf-date")
-    parser.add_argument(
+    portfolio = parser.add_mutually_exclusive_group(required=True)
+    portfolio.add_argument(
         "--positions",
-        required=True,
         action=Once,
         metavar="POS.csv",
         help="InstrumentID,Quantity,ContractValue,MarketValue (HKD)",
     )
+    portfolio.add_argument(
+        "--trades",
+        type=Path,
+        metavar="TRADES.csv",
+        help="your unsettled trades instead of positions (with --date, --prices; see cpdesk positions)",
+    )
+    add_trade_inputs(parser)
     parser.add_argument(
         "--multiplier",
         type=bounded_decimal(Decimal(0), Decimal(100), "--multiplier"),
@@ -174,9 +184,20 @@ def run(args: argparse.Namespace) -> int:
     if args.rpf_date is not None:
         with Desk.open(args.config) as desk:
             rpf = desk.archived_rpf(args.rpf_date)
+    portfolio: Any = args.positions
+    if args.trades is not None:
+        made = trades_request(args)
+        if isinstance(made, str):
+            print(f"cpdesk margin: {made}", file=sys.stderr)
+            return EXIT_USAGE
+        marginable = Desk.marginable_positions(made)
+        if marginable.result is None:
+            _report(marginable.problems)
+            return EXIT_BAD_INPUT
+        portfolio = io.BytesIO(positions_csv(marginable.hkd_positions).encode())
     request = MarginRequest(
         rpf=rpf,
-        positions=args.positions,
+        positions=portfolio,
         parameters=_parameters(args),
         flat_groups=args.flat_groups,
         lenient=args.lenient,

@@ -32,11 +32,20 @@ def register(commands: Any) -> None:
         required=True,
         help="TradeDate,SettlementDate,StockCode,Currency,Quantity,Amount",
     )
+    add_trade_inputs(parser)
+    parser.add_argument("--out", type=Path, help="write the positions (HKD) for cpdesk margin --positions")
+    parser.add_argument("--explain", action="store_true", help="print what each step did to each row")
+    add_json_option(parser)
+    parser.set_defaults(run=run)
+
+
+def add_trade_inputs(parser: argparse.ArgumentParser) -> None:
+    """What turns trades into positions (``cpdesk positions``, and ``cpdesk margin --trades``)."""
     parser.add_argument(
-        "--date", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD", help="the business date"
+        "--date", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the business date (with --trades)"
     )
     parser.add_argument(
-        "--prices", type=Path, required=True, help="InstrumentID,Price (in the instrument's currency)"
+        "--prices", type=Path, help="InstrumentID,Price, in the instrument's currency (with --trades)"
     )
     parser.add_argument("--fx", type=Path, help="Currency,Rate,Haircut (HKD per unit; haircut a fraction)")
     parser.add_argument("--ssc", type=Path, help="stock collateral: StockCode,SettlementDate,Quantity")
@@ -58,14 +67,14 @@ def register(commands: Any) -> None:
         type=Path,
         help="intraday: Name,Value (unposted_debit, unposted_credit, cash_prepayment)",
     )
-    parser.add_argument("--out", type=Path, help="write the positions (HKD) for cpdesk margin --positions")
-    parser.add_argument("--explain", action="store_true", help="print what each step did to each row")
-    add_json_option(parser)
-    parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    request = PositionsRequest(
+def trades_request(args: argparse.Namespace) -> PositionsRequest | str:
+    """The request the options make, or why they do not make one."""
+    missing = [flag for flag, value in (("--date", args.date), ("--prices", args.prices)) if value is None]
+    if missing:
+        return f"--trades needs {' and '.join(missing)}"
+    return PositionsRequest(
         args.trades,
         args.date,
         args.prices,
@@ -77,6 +86,23 @@ def run(args: argparse.Namespace) -> int:
         args.run_kind,
         args.settlement,
     )
+
+
+def positions_csv(positions: Any) -> str:
+    """Positions as ``cpdesk margin --positions`` reads them (HKD)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["InstrumentID", "Quantity", "ContractValue", "MarketValue"])
+    for p in positions:
+        writer.writerow([p.instrument_id, p.quantity, p.contract_value_hkd, p.market_value_hkd])
+    return buffer.getvalue()
+
+
+def run(args: argparse.Namespace) -> int:
+    request = trades_request(args)
+    if isinstance(request, str):
+        print(f"cpdesk positions: {request}", file=sys.stderr)
+        return EXIT_USAGE
     outcome = Desk.marginable_positions(request)
     for problem in outcome.problems:
         print(problem, file=sys.stderr)
@@ -84,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.out is not None:
         try:
-            write_atomically(args.out, _csv(outcome.hkd_positions).encode())
+            write_atomically(args.out, positions_csv(outcome.hkd_positions).encode())
         except OSError as exc:
             print(f"cpdesk positions: {args.out}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -111,15 +137,6 @@ def run(args: argparse.Namespace) -> int:
         for line in _explained(result):
             console.print(line, markup=False, highlight=False)
     return EXIT_OK
-
-
-def _csv(positions: Any) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["InstrumentID", "Quantity", "ContractValue", "MarketValue"])
-    for p in positions:
-        writer.writerow([p.instrument_id, p.quantity, p.contract_value_hkd, p.market_value_hkd])
-    return buffer.getvalue()
 
 
 def _as_json(result: PipelineResult) -> dict[str, object]:

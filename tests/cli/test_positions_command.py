@@ -72,3 +72,26 @@ def test_explain_says_what_each_step_did(tmp_path: Path, capsys: pytest.CaptureF
     shown = capsys.readouterr().out
     assert "SSC  line 3: 700 HKD: 300 of 800 covered; 0 left" in shown
     assert "NET  700 HKD: 3 row(s), lines (2, 3, 4)" in shown
+
+
+def test_margin_takes_trades_in_place_of_positions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rpf = ["margin", "--lenient", "--rpf", str(samples.GUIDE_RPF), "--json"]
+    out = tmp_path / "pos.csv"
+    assert main([*_files(tmp_path), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main([*rpf, "--positions", str(out)]) == 0
+    from_positions = json.loads(capsys.readouterr().out)
+    trades = [
+        "--trades",
+        str(tmp_path / "trades.csv"),
+        "--date",
+        "2019-11-05",
+        "--prices",
+        str(tmp_path / "prices.csv"),
+    ]
+    assert main([*rpf, *trades]) == 0
+    assert json.loads(capsys.readouterr().out) == from_positions
+    assert main([*rpf, "--trades", str(tmp_path / "trades.csv")]) == 2
+    assert "--trades needs --date and --prices" in capsys.readouterr().err
