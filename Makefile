@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/lop_bench.py --json
 	$(BIN)/python bench/dashboard_bench.py --json
 	$(BIN)/python bench/excel_bench.py --json
+	$(BIN)/python bench/positions_bench.py --json
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/margin_bench.py --quick --json
