@@ -15,10 +15,11 @@ from rich.console import Console
 
 from cpdesk.cli.arguments import Once, add_config_option, add_json_option, bounded_decimal
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
-from cpdesk.cli.positions import add_trade_inputs, positions_csv, trades_request
+from cpdesk.cli.positions import add_trade_inputs, trades_request
 from cpdesk.cli.tables import WrappingTable, new_console
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.desk import Desk, MarginRequest
+from cpdesk.desk.positions import hkd_positions_csv
 from cpdesk.engine.margin import MarginParameters, MarginResult, PositionLimitInputs
 from cpdesk.engine.margin.calculator import (
     DEFAULT_FLOOR_RATE,
@@ -194,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
         if marginable.result is None:
             _report(marginable.problems)
             return EXIT_BAD_INPUT
-        portfolio = io.BytesIO(positions_csv(marginable.hkd_positions).encode())
+        portfolio = io.BytesIO(hkd_positions_csv(marginable.hkd_positions))
     request = MarginRequest(
         rpf=rpf,
         positions=portfolio,

@@ -4,8 +4,6 @@ written for ``cpdesk margin --positions``."""
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from datetime import date
@@ -16,7 +14,7 @@ from cpdesk.cli.arguments import add_json_option
 from cpdesk.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
 from cpdesk.cli.tables import new_console, show
 from cpdesk.desk import Desk
-from cpdesk.desk.positions import PositionsRequest
+from cpdesk.desk.positions import PositionsRequest, hkd_positions_csv
 from cpdesk.engine.marginable.pipeline import PipelineResult, Run
 from cpdesk.fileio import write_atomically
 
@@ -88,16 +86,6 @@ def trades_request(args: argparse.Namespace) -> PositionsRequest | str:
     )
 
 
-def positions_csv(positions: Any) -> str:
-    """Positions as ``cpdesk margin --positions`` reads them (HKD)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["InstrumentID", "Quantity", "ContractValue", "MarketValue"])
-    for p in positions:
-        writer.writerow([p.instrument_id, p.quantity, p.contract_value_hkd, p.market_value_hkd])
-    return buffer.getvalue()
-
-
 def run(args: argparse.Namespace) -> int:
     request = trades_request(args)
     if isinstance(request, str):
@@ -110,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.out is not None:
         try:
-            write_atomically(args.out, positions_csv(outcome.hkd_positions).encode())
+            write_atomically(args.out, hkd_positions_csv(outcome.hkd_positions))
         except OSError as exc:
             print(f"cpdesk positions: {args.out}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -3,7 +3,9 @@ pipeline run, the positions in HKD for ``cpdesk margin``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import csv
+import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,7 +26,7 @@ from cpdesk.engine.marginable.mtm import HKD, FxRate
 from cpdesk.engine.marginable.netting import MarkedPosition
 from cpdesk.engine.marginable.pipeline import PipelineInputs, PipelineResult, Run, marginable_positions
 from cpdesk.engine.problems import Parsed, Problem, ProblemCode, errors_in
-from cpdesk.engine.sources import Source
+from cpdesk.engine.sources import Source, source_name
 
 CENT = Decimal("0.01")
 T = TypeVar("T")
@@ -79,6 +81,19 @@ def positions(request: PositionsRequest) -> PositionsOutcome:
     inputs = PipelineInputs(
         request.business_date, prices, fx, ssc, scc, counters, actions, request.run, settlement, due
     )
+    accounts = sorted({row.account for row in trades if row.account})
+    if len(accounts) > 1:
+        shown = ", ".join(accounts[:5]) + (", ..." if len(accounts) > 5 else "")
+        problems.append(
+            Problem(
+                source_name(request.trades),
+                None,
+                "Account",
+                f"the file holds {len(accounts)} accounts ({shown}); one file is one portfolio: "
+                "give each account's trades in a file of its own",
+                code=ProblemCode.CONSISTENCY,
+            )
+        )
     if errors_in(problems):
         return PositionsOutcome(None, (), tuple(problems))
     try:
@@ -100,3 +115,13 @@ def _in_hkd(p: MarkedPosition, fx: Mapping[str, FxRate]) -> HkdPosition:
         (p.contract_value * rate).quantize(CENT, rounding=ROUND_HALF_UP),
         (p.market_value * rate).quantize(CENT, rounding=ROUND_HALF_UP),
     )
+
+
+def hkd_positions_csv(positions: Sequence[HkdPosition]) -> bytes:
+    """Positions as ``cpdesk margin --positions`` (and ``MarginRequest.positions``) reads them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["InstrumentID", "Quantity", "ContractValue", "MarketValue"])
+    for p in positions:
+        writer.writerow([p.instrument_id, p.quantity, p.contract_value_hkd, p.market_value_hkd])
+    return buffer.getvalue().encode()

@@ -95,3 +95,13 @@ def test_margin_takes_trades_in_place_of_positions(
     assert json.loads(capsys.readouterr().out) == from_positions
     assert main([*rpf, "--trades", str(tmp_path / "trades.csv")]) == 2
     assert "--trades needs --date and --prices" in capsys.readouterr().err
+
+
+def test_trades_of_several_accounts_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    trades = (
+        "TradeDate,SettlementDate,StockCode,Currency,Quantity,Amount,Account\n"
+        "2019-11-04,2019-11-06,700,HKD,400,150000,HOUSE\n"
+        "2019-11-04,2019-11-06,700,HKD,-100,-38000,CLIENT1\n"
+    )
+    assert main(_files(tmp_path, trades)) == 1
+    assert "the file holds 2 accounts (CLIENT1, HOUSE); one file is one portfolio" in capsys.readouterr().err

@@ -67,7 +67,8 @@ def test_stock_collateral_on_a_half_trading_day() -> None:
         row(dec23, dec30, "5", -4_000, -240_000),
         row(dec24, dec30, "5", 2_000, 126_000),  # a long position is never covered by stock
         row(dec23, dec30, "700", -1_000, -330_000),
-        row(dec24, dec30, "700", -2_000, -720_000, "HKD"),  # the guide gives its HKD equivalent
+        # The guide prints this CNY row's amount in HKD: −720,000, so CNY −654,545.45 at 1.1.
+        TradeRow(dec24, dec30, "700", "CNY", -2_000, Decimal("-654545.45")),
     )
     pledges = [StockCollateral("5", dec30, 2_500), StockCollateral("700", dec30, 2_500)]
     covered, _ = cover_short_positions(rows, pledges, dec24, FX)
@@ -75,7 +76,7 @@ def test_stock_collateral_on_a_half_trading_day() -> None:
         ("5", "HKD", -1_500, Decimal(-90_000)),
         ("5", "HKD", 2_000, Decimal(126_000)),
         ("700", "HKD", -500, Decimal(-165_000)),
-        ("700", "HKD", 0, Decimal(0)),
+        ("700", "CNY", 0, Decimal(0)),  # the higher average price (360 > 330): covered first
     ]
 
 
