@@ -107,22 +107,13 @@ def _apply(row: TradeRow, action: CorporateAction) -> tuple[TradeRow, list[Trade
         created.append(
             replace(row, stock_code=action.cash_dividend_code, currency=HKD, quantity=0, amount=amount)
         )
-    if action.stock_dividend_code and action.entitled_stock_quantity is not None:
-        created.append(
-            replace(
-                row,
-                stock_code=action.stock_dividend_code,
-                quantity=entitled(before, action.entitled_stock_quantity),
-                amount=Decimal(0),
+    # A stock dividend and rights: a quantity per share held, no contract value.
+    for code, per_share in (
+        (action.stock_dividend_code, action.entitled_stock_quantity),
+        (action.rights_code, action.rights_quantity),
+    ):
+        if code and per_share is not None:
+            created.append(
+                replace(row, stock_code=code, quantity=entitled(before, per_share), amount=Decimal(0))
             )
-        )
-    if action.rights_code and action.rights_quantity is not None:
-        created.append(
-            replace(
-                row,
-                stock_code=action.rights_code,
-                quantity=entitled(before, action.rights_quantity),
-                amount=Decimal(0),
-            )
-        )
     return changed, created
