@@ -87,6 +87,13 @@ def register(commands: Any) -> None:
     )
     add_trade_inputs(parser)
     parser.add_argument(
+        "--what-if",
+        type=Path,
+        metavar="TRADES.csv",
+        help="hypothetical trades (InstrumentID,Quantity,ContractValue,MarketValue, optional Scenario): "
+        "the breakdown before and after each set",
+    )
+    parser.add_argument(
         "--multiplier",
         type=bounded_decimal(Decimal(0), Decimal(100), "--multiplier"),
         default=Decimal(1),
@@ -204,6 +211,8 @@ def run(args: argparse.Namespace) -> int:
         lenient=args.lenient,
         use_cache=not args.no_cache,
     )
+    if args.what_if is not None:
+        return _what_if(request, args)
     outcome = Desk.margin(request)
     if outcome.result is None:
         _report(outcome.problems)
@@ -219,6 +228,45 @@ def run(args: argparse.Namespace) -> int:
         _report(outcome.warnings)
         render(outcome.result, new_console())
     return EXIT_OK
+
+
+def _what_if(request: MarginRequest, args: argparse.Namespace) -> int:
+    outcome = Desk.what_if(request, args.what_if)
+    if not outcome.scenarios:
+        _report(outcome.problems)
+        return EXIT_BAD_INPUT
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "scenarios": [
+                        {
+                            "name": s.name,
+                            "before": _sixteen(s.before.as_dict()),
+                            "after": _sixteen(s.after.as_dict()),
+                            "change": _sixteen(s.change),
+                        }
+                        for s in outcome.scenarios
+                    ]
+                }
+            )
+        )
+        return EXIT_OK
+    _report([p for p in outcome.problems if not p.is_error])
+    console = new_console()
+    for scenario in outcome.scenarios:
+        before, after, change = scenario.before.as_dict(), scenario.after.as_dict(), scenario.change
+        table = WrappingTable(title=f"What-if: {scenario.name} (HKD)", title_justify="left")
+        for column in ("Component", "Before", "After", "Change"):
+            table.add_column(column, justify="left" if column == "Component" else "right")
+        for name in JSON_FIELDS:
+            table.add_row(name, f"{before[name]:,}", f"{after[name]:,}", f"{change[name]:+,}")
+        console.print(table)
+    return EXIT_OK
+
+
+def _sixteen(figures: dict[str, int]) -> dict[str, int]:
+    return {name: figures[name] for name in JSON_FIELDS}
 
 
 def as_json(result: MarginResult, warnings: list[Problem]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from cpdesk.desk.hostkeys import HostKeyCheck
 from cpdesk.desk.keys import KeyStatus
 from cpdesk.desk.lop import LopUpload
 from cpdesk.desk.lop_reports import LopRecord, WrittenTemplate
-from cpdesk.desk.margin import MarginOutcome, MarginRequest
+from cpdesk.desk.margin import MarginOutcome, MarginRequest, WhatIfOutcome, WhatIfScenario
 from cpdesk.desk.registration import RegistrationPackage, RegistrationRefused
 from cpdesk.desk.renewal import RenewalOutcome
 from cpdesk.desk.reports import MstdReport, ReportCheck, ReportView, SkippedFile
@@ -65,6 +65,8 @@ __all__ = [
     "SyncReport",
     "Transport",
     "UnarchivedFile",
+    "WhatIfOutcome",
+    "WhatIfScenario",
     "WrittenTemplate",
     "load_config",
     "sftp_transport",

@@ -34,7 +34,7 @@ from cpdesk.desk.lop_reports import (
     validate_source,
     write_templates,
 )
-from cpdesk.desk.margin import MarginOutcome, MarginRequest, margin
+from cpdesk.desk.margin import MarginOutcome, MarginRequest, WhatIfOutcome, margin, what_if
 from cpdesk.desk.positions import PositionsOutcome, PositionsRequest, positions
 from cpdesk.desk.registration import RegistrationPackage, build_registration
 from cpdesk.desk.renewal import RenewalOutcome, renew_key
@@ -355,6 +355,12 @@ class Desk:
     @staticmethod
     def reconcile_mstd(path: Path) -> MstdReport:
         return reconcile_mstd(path)
+
+    @staticmethod
+    def what_if(request: MarginRequest, trades: Source) -> WhatIfOutcome:
+        """The portfolio's breakdown without and with each set of what-if trades (a ``Scenario``
+        column names the sets), each figure's change the difference of two full calculations."""
+        return what_if(request, trades)
 
     @staticmethod
     def marginable_positions(request: PositionsRequest) -> PositionsOutcome:

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cpdesk.engine.margin import MarginParameters, MarginResult, calculate_margin
-from cpdesk.engine.margin.positions import parse_flat_groups, parse_positions
+from cpdesk.engine.margin.calculator import MarginBreakdown
+from cpdesk.engine.margin.positions import Position, parse_flat_groups, parse_positions, parse_scenarios
 from cpdesk.engine.problems import InputError, Problem, ProblemCode, errors_in
-from cpdesk.engine.rpf import parse_rpf
+from cpdesk.engine.rpf import RiskParameterFile, parse_rpf
 from cpdesk.engine.rpf.cache import load_rpf
 from cpdesk.engine.sources import Source
 
@@ -47,7 +48,67 @@ class MarginOutcome:
         return any(p.code is ProblemCode.SCENARIO_COUNT for p in errors_in(self.problems))
 
 
+@dataclass(frozen=True, slots=True)
+class WhatIfScenario:
+    """One set of what-if trades: the portfolio's breakdown without and with them."""
+
+    name: str
+    before: MarginBreakdown
+    after: MarginBreakdown
+
+    @property
+    def change(self) -> dict[str, int]:
+        """After less before, figure by figure: each the difference of two full calculations."""
+        after = self.after.as_dict()
+        return {name: after[name] - value for name, value in self.before.as_dict().items()}
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIfOutcome:
+    scenarios: tuple[WhatIfScenario, ...]  # empty when an input had errors
+    problems: tuple[Problem, ...]
+
+
 def margin(request: MarginRequest) -> MarginOutcome:
+    prepared = _prepared(request)
+    if isinstance(prepared, MarginOutcome):
+        return prepared
+    rpf, positions, parameters, problems = prepared
+    try:
+        result = calculate_margin(rpf, positions, parameters)
+    except InputError as exc:
+        return MarginOutcome(None, (*problems, *exc.problems))
+    return MarginOutcome(result, (*problems, *result.warnings))
+
+
+def what_if(request: MarginRequest, trades: Source) -> WhatIfOutcome:
+    """The portfolio margined without and with each set of what-if trades (netted with the
+    portfolio per instrument, as every position is)."""
+    prepared = _prepared(request)
+    if isinstance(prepared, MarginOutcome):
+        return WhatIfOutcome((), prepared.problems)
+    rpf, positions, parameters, problems = prepared
+    sets = parse_scenarios(trades)
+    problems = [*problems, *sets.problems]
+    if errors_in(sets.problems):
+        return WhatIfOutcome((), tuple(problems))
+    try:
+        before = calculate_margin(rpf, positions, parameters)
+        scenarios = tuple(
+            WhatIfScenario(
+                name, before.breakdown, calculate_margin(rpf, (*positions, *extra), parameters).breakdown
+            )
+            for name, extra in sets.value
+        )
+    except InputError as exc:
+        return WhatIfOutcome((), (*problems, *exc.problems))
+    return WhatIfOutcome(scenarios, (*problems, *before.warnings))
+
+
+def _prepared(
+    request: MarginRequest,
+) -> tuple[RiskParameterFile, tuple[Position, ...], MarginParameters, list[Problem]] | MarginOutcome:
+    """The RPF, positions and parameters of a request, or the outcome that says why not."""
     parameters = request.parameters
     problems: list[Problem] = []
     if request.flat_groups is not None:
@@ -65,8 +126,4 @@ def margin(request: MarginRequest) -> MarginOutcome:
     loaded, positions = inputs.value
     if loaded is None or inputs.errors:
         return MarginOutcome(None, tuple(problems))
-    try:
-        result = calculate_margin(loaded, positions, parameters)
-    except InputError as exc:
-        return MarginOutcome(None, (*problems, *exc.problems))
-    return MarginOutcome(result, (*problems, *result.warnings))
+    return loaded, positions, parameters, problems

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from cpdesk.engine.csvtext import csv_rows
 from cpdesk.engine.numbers import parse_decimal
-from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity
+from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity, errors_in
 from cpdesk.engine.sources import Source, read_source, source_name
 
 AMOUNT_DECIMALS = 2
@@ -117,6 +117,29 @@ def parse_positions(source: Source, name: str | None = None) -> Parsed[tuple[Pos
     if isinstance(read, Problem):
         return Parsed((), (read,))
     return parse_position_rows(read[1], read[0])
+
+
+def parse_scenarios(
+    source: Source, name: str | None = None, default: str = "what-if"
+) -> Parsed[tuple[tuple[str, tuple[Position, ...]], ...]]:
+    """What-if trades: position rows with an optional ``Scenario`` column naming the set each row
+    belongs to (``default`` when there is none or it is blank), the sets in the order they first
+    appear. The rows follow the positions rules; any error returns no sets."""
+    read = _read_csv(source, name)
+    if isinstance(read, Problem):
+        return Parsed((), (read,))
+    shown, rows = read
+    parsed = parse_position_rows(rows, shown)
+    if errors_in(parsed.problems):
+        return Parsed((), parsed.problems)
+    body = [row for row in rows if any(cell.strip() for cell in row)]
+    header, records = body[0], body[1:]
+    column = next((i for i, cell in enumerate(header) if _normalise(cell) == "scenario"), None)
+    sets: dict[str, list[Position]] = {}
+    for record, position in zip(records, parsed.value, strict=True):
+        label = record[column].strip() if column is not None and column < len(record) else ""
+        sets.setdefault(label or default, []).append(position)
+    return Parsed(tuple((label, tuple(items)) for label, items in sets.items()), parsed.problems)
 
 
 def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tuple[Position, ...]]:

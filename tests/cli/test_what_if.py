@@ -1,0 +1,73 @@
+"""``cpdesk margin --what-if``: each set of hypothetical trades margined with the portfolio, the
+change the difference of two full calculations (issue 14's first part)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from cpdesk import samples
+from cpdesk.cli.main import main
+from cpdesk.desk import Desk, MarginRequest
+
+GUIDE = [
+    "margin",
+    "--lenient",
+    "--rpf",
+    str(samples.GUIDE_RPF),
+    "--positions",
+    str(samples.GUIDE_POSITIONS),
+    "--flat-groups",
+    str(samples.GUIDE_FLAT_GROUPS),
+    "--multiplier",
+    "2",
+    "--ipo",
+    "1876,3690",
+    "--holiday",
+]
+WHAT_IF = (
+    "Scenario,InstrumentID,Quantity,ContractValue,MarketValue\n"
+    "close 700,700,1000000,384000000,400000000\n"
+    "buy 1299,1299,100000,8000000,8000000\n"
+    "buy 1299,1299,100000,8000000,8000000\n"
+)
+
+
+def test_each_scenario_before_after_and_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    trades = tmp_path / "what-if.csv"
+    trades.write_text(WHAT_IF)
+    assert main([*GUIDE, "--what-if", str(trades), "--json"]) == 0
+    scenarios = json.loads(capsys.readouterr().out)["scenarios"]
+    assert [s["name"] for s in scenarios] == ["close 700", "buy 1299"]
+    for scenario in scenarios:
+        assert len(scenario["before"]) == len(scenario["after"]) == len(scenario["change"]) == 16
+        for name, before in scenario["before"].items():
+            assert scenario["change"][name] == scenario["after"][name] - before
+    # Closing 700 exactly nets it away: as margining the portfolio without it.
+    without_700 = "".join(
+        line + "\n"
+        for line in samples.GUIDE_POSITIONS.read_text().splitlines()
+        if not line.startswith("700,")
+    )
+    alone = Desk.margin(MarginRequest(samples.GUIDE_RPF, io.BytesIO(without_700.encode()), lenient=True))
+    closed = Desk.what_if(
+        MarginRequest(samples.GUIDE_RPF, samples.GUIDE_POSITIONS, lenient=True), io.BytesIO(WHAT_IF.encode())
+    ).scenarios[0]
+    assert alone.result is not None
+    assert closed.after.portfolio_margin == alone.result.breakdown.portfolio_margin
+    assert closed.after.lra_instrument == alone.result.breakdown.lra_instrument
+
+
+def test_the_table_and_a_bad_what_if_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    trades = tmp_path / "what-if.csv"
+    trades.write_text(WHAT_IF)
+    assert main([*GUIDE, "--what-if", str(trades)]) == 0
+    shown = capsys.readouterr().out
+    assert "What-if: close 700 (HKD)" in shown
+    assert "What-if: buy 1299 (HKD)" in shown
+    trades.write_text("InstrumentID,Quantity,ContractValue,MarketValue\n700,ten,1,1\n")
+    assert main([*GUIDE, "--what-if", str(trades)]) == 1
+    assert "what-if.csv:2: [Quantity]" in capsys.readouterr().err
