@@ -12,22 +12,9 @@ import pytest
 from cpdesk import samples
 from cpdesk.cli.main import main
 from cpdesk.desk import Desk, MarginRequest
+from tests.cli.test_margin_command import GUIDE_ARGS
 
-GUIDE = [
-    "margin",
-    "--lenient",
-    "--rpf",
-    str(samples.GUIDE_RPF),
-    "--positions",
-    str(samples.GUIDE_POSITIONS),
-    "--flat-groups",
-    str(samples.GUIDE_FLAT_GROUPS),
-    "--multiplier",
-    "2",
-    "--ipo",
-    "1876,3690",
-    "--holiday",
-]
+GUIDE = GUIDE_ARGS  # the guide's worked example and inputs
 WHAT_IF = (
     "Scenario,InstrumentID,Quantity,ContractValue,MarketValue\n"
     "close 700,700,1000000,384000000,400000000\n"
