@@ -16,8 +16,9 @@ from pathlib import Path
 
 from cpdesk.connectors.errors import InputRejected
 from cpdesk.engine.margin import MarginParameters, MarginResult, calculate_margin
+from cpdesk.engine.margin.calculator import MarginBreakdown
 from cpdesk.engine.margin.components import PositionLimitInputs
-from cpdesk.engine.margin.positions import parse_flat_groups, parse_position_rows
+from cpdesk.engine.margin.positions import parse_flat_groups, parse_position_rows, scenario_sets
 from cpdesk.engine.problems import InputError, Problem, errors_in
 from cpdesk.engine.rpf import RiskParameterFile
 from cpdesk.engine.rpf.cache import load_rpf
@@ -91,6 +92,27 @@ def margin_rows(
     if errors:
         raise InputError(errors)
     return calculate_margin(loaded.rpf, parsed.value, parameters)
+
+
+def what_if_rows(
+    loaded: LoadedRpf,
+    rows: Sequence[Sequence[str]],
+    trades: Sequence[Sequence[str]],
+    parameters: MarginParameters,
+) -> tuple[MarginBreakdown, tuple[tuple[str, MarginBreakdown], ...]]:
+    """The portfolio's breakdown, and with each set of what-if trades (a ``Scenario`` column names
+    the sets; rows of text with a header row first). Raises InputError with the problems."""
+    base = parse_position_rows(rows, "positions")
+    sets = scenario_sets(trades, "trades")
+    errors = errors_in((*base.problems, *sets.problems))
+    if errors:
+        raise InputError(errors)
+    before = calculate_margin(loaded.rpf, base.value, parameters).breakdown
+    after = tuple(
+        (name, calculate_margin(loaded.rpf, (*base.value, *extra), parameters).breakdown)
+        for name, extra in sets.value
+    )
+    return before, after
 
 
 _DECIMALS = {

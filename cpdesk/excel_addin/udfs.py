@@ -17,7 +17,7 @@ import xlwings as xw
 from cpdesk import samples
 from cpdesk.connectors.errors import InputRejected
 from cpdesk.desk import Desk
-from cpdesk.desk.rpf_library import LoadedRpf, RpfLibrary, margin_rows, parameters_from
+from cpdesk.desk.rpf_library import LoadedRpf, RpfLibrary, margin_rows, parameters_from, what_if_rows
 from cpdesk.engine.problems import InputError
 from cpdesk.engine.reports.mstd import MstdInputs
 from cpdesk.excel_addin import macros
@@ -98,24 +98,64 @@ def CPD_MARGIN(positions: Any, rpf: Any, field: Any = None, parameters: Any = No
     return breakdown[wanted]
 
 
-def _margin(positions: Any, rpf: Any, parameters: Any) -> Any:
-    loaded = _rpf(rpf)
-    rows = rows_of(positions, "positions")
+def _parameters(parameters: Any) -> Any:
     named = named_values(parameters, "parameters")
     for name, value in named.items():
         if "".join(name.lower().split()).replace("_", "") == "flatgroups" and value.lower() == GUIDE_SAMPLE:
             named[name] = str(samples.GUIDE_FLAT_GROUPS)
     try:
-        chosen = parameters_from(named)
+        return parameters_from(named)
     except InputRejected as exc:
         raise BadInput(str(exc)) from None
+
+
+def _first_problem(exc: InputError) -> str:
+    first = exc.problems[0]
+    where = f"row {first.line}" if first.line else ""
+    field = f" [{first.field}]" if first.field else ""
+    return f"{first.source} {where}{field}: {first.message}".replace("  ", " ")
+
+
+def _margin(positions: Any, rpf: Any, parameters: Any) -> Any:
+    loaded = _rpf(rpf)
+    rows = rows_of(positions, "positions")
+    chosen = _parameters(parameters)
     try:
         return margin_rows(loaded, rows, chosen, "positions")
     except InputError as exc:
-        first = exc.problems[0]
-        where = f"row {first.line}" if first.line else ""
-        field = f" [{first.field}]" if first.field else ""
-        raise BadInput(f"positions {where}{field}: {first.message}".replace("  ", " ")) from None
+        raise BadInput(_first_problem(exc)) from None
+
+
+@xw.func(category=CATEGORY)
+@_portfolio_arguments
+@xw.arg(
+    "trades",
+    ndim=2,
+    err_to_str=True,
+    doc="hypothetical trades like the positions, with an optional Scenario column naming each set",
+)
+@xw.arg("parameters", ndim=2, err_to_str=True, doc="a two-column name/value range: multiplier, ipo, ...")
+@xw.ret(expand="table")
+@answered
+def CPD_WHATIF(positions: Any, rpf: Any, trades: Any, parameters: Any = None) -> Any:  # noqa: N802
+    """The portfolio's margin without and with each set of hypothetical trades, HKD: every figure
+    before, after and its change (the difference of two full calculations)."""
+    loaded = _rpf(rpf)
+    chosen = _parameters(parameters)
+    try:
+        before, sets = what_if_rows(
+            loaded, rows_of(positions, "positions"), rows_of(trades, "trades"), chosen
+        )
+    except InputError as exc:
+        raise BadInput(_first_problem(exc)) from None
+    figures = before.as_dict()
+    spilled: list[list[Any]] = []
+    for name, after in sets:
+        changed = after.as_dict()
+        spilled += [
+            [name, field, value, changed[field], changed[field] - value] for field, value in figures.items()
+        ]
+    return table(("Scenario", "Component", "Before", "After", "Change"), spilled)
 
 
 @xw.func(category=CATEGORY)
@@ -315,4 +355,5 @@ __all__ = [
     "CPD_RPF",
     "CPD_UPLOAD_LOP",
     "CPD_VALIDATE_LOP",
+    "CPD_WHATIF",
 ]

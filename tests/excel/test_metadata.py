@@ -22,6 +22,7 @@ EXPECTED = {
     ),
     "CPD_MSTD_REPORT": "Function CPD_MSTD_REPORT(path)",
     "CPD_LOP_CHECK": "Function CPD_LOP_CHECK(cells, kind, submitter, trade_date)",
+    "CPD_WHATIF": "Function CPD_WHATIF(positions, rpf, trades, Optional parameters)",
 }
 
 
@@ -57,5 +58,12 @@ def test_the_function_wizard_texts() -> None:
 
 
 def test_spilling_functions_declare_expand() -> None:
-    for name in ("CPD_MARGIN", "CPD_PORTFOLIO_MARGIN", "CPD_LRA", "CPD_MSTD_REPORT", "CPD_LOP_CHECK"):
+    for name in (
+        "CPD_MARGIN",
+        "CPD_PORTFOLIO_MARGIN",
+        "CPD_LRA",
+        "CPD_MSTD_REPORT",
+        "CPD_LOP_CHECK",
+        "CPD_WHATIF",
+    ):
         assert getattr(UDFS, name).__xlfunc__["ret"]["options"].get("expand") == "table", name

@@ -226,3 +226,21 @@ def test_cpd_rpf_takes_the_archived_zip(tmp_path: Path) -> None:
     (handle,) = call_like_excel(UDFS.CPD_RPF, str(archived), True)[0]
     assert handle == "RPF01 2019-04-01 · 7 instr. · 10/10"
     assert call_like_excel(UDFS.CPD_MARGIN, POSITIONS, handle, "total", PARAMETERS) == [[67_717_169]]
+
+
+def test_cpd_whatif_spills_before_after_and_change_per_scenario(rpf: str) -> None:
+    trades = (
+        ("Scenario", "InstrumentID", "Quantity", "ContractValue", "MarketValue"),
+        ("close 700", "700", 1_000_000.0, 384_000_000.0, 400_000_000.0),
+        ("buy 1299", "1299", 100_000.0, 8_000_000.0, 8_000_000.0),
+    )
+    spilled = call_like_excel(UDFS.CPD_WHATIF, POSITIONS, rpf, trades, PARAMETERS)
+    assert spilled[0] == ["Scenario", "Component", "Before", "After", "Change"]
+    rows = spilled[1:]
+    assert {row[0] for row in rows} == {"close 700", "buy 1299"}
+    totals = {row[0]: row for row in rows if row[1] == "total"}
+    assert totals["close 700"][2] == 67_717_169  # before: the guide's total
+    for scenario, field, before, after, change in rows:
+        assert change == after - before, (scenario, field)
+    (text,) = call_like_excel(UDFS.CPD_WHATIF, POSITIONS, rpf, (("InstrumentID",), ("700",)), PARAMETERS)[0]
+    assert text.startswith("#VALUE! trades row 1: ")

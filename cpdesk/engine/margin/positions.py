@@ -122,14 +122,20 @@ def parse_positions(source: Source, name: str | None = None) -> Parsed[tuple[Pos
 def parse_scenarios(
     source: Source, name: str | None = None, default: str = "what-if"
 ) -> Parsed[tuple[tuple[str, tuple[Position, ...]], ...]]:
-    """What-if trades: position rows with an optional ``Scenario`` column naming the set each row
-    belongs to (``default`` when there is none or it is blank), the sets in the order they first
-    appear. The rows follow the positions rules; any error returns no sets."""
+    """What-if trades from a CSV file: see :func:`scenario_sets`."""
     read = _read_csv(source, name)
     if isinstance(read, Problem):
         return Parsed((), (read,))
-    shown, rows = read
-    parsed = parse_position_rows(rows, shown)
+    return scenario_sets(read[1], read[0], default)
+
+
+def scenario_sets(
+    rows: Sequence[Sequence[str]], source: str, default: str = "what-if"
+) -> Parsed[tuple[tuple[str, tuple[Position, ...]], ...]]:
+    """What-if trades: position rows with an optional ``Scenario`` column naming the set each row
+    belongs to (``default`` when there is none or it is blank), the sets in the order they first
+    appear. The rows follow the positions rules; any error returns no sets."""
+    parsed = parse_position_rows(rows, source)
     if errors_in(parsed.problems):
         return Parsed((), parsed.problems)
     body = [row for row in rows if any(cell.strip() for cell in row)]
