@@ -11,6 +11,7 @@ import csv
 import io
 
 from cpdesk.engine.problems import Problem, ProblemCode
+from cpdesk.engine.sources import Source, read_source, source_name
 
 MAX_FIELD_CHARS = 131_072  # the csv module's own limit, stated
 
@@ -35,3 +36,33 @@ def csv_rows(text: str, source: str) -> tuple[list[list[str]], Problem | None]:
             )
         return rows, Problem(source, line, None, f"not readable as CSV: {exc}", code=ProblemCode.MALFORMED)
     return rows, None
+
+
+def read_csv_file(
+    source: Source, name: str | None = None
+) -> tuple[str, list[list[str]] | None, Problem | None]:
+    """A CSV file (UTF-8, a BOM allowed): the name problems show it by, its rows (None when it
+    cannot be read or is not UTF-8) and the problem that stopped the reading, if any (the rows
+    before a row the csv module refuses are kept)."""
+    shown = source_name(source, name)
+    try:
+        text = read_source(source).decode("utf-8-sig")
+    except OSError as exc:
+        return (
+            shown,
+            None,
+            Problem(shown, None, None, f"cannot read file: {exc}", code=ProblemCode.UNREADABLE),
+        )
+    except UnicodeDecodeError as exc:
+        return (
+            shown,
+            None,
+            Problem(shown, None, None, f"not UTF-8 text ({exc.reason})", code=ProblemCode.ENCODING),
+        )
+    rows, unreadable = csv_rows(text, shown)
+    return shown, rows, unreadable
+
+
+def header_key(name: str) -> str:
+    """A column name as cpdesk matches it: case, spaces and punctuation ignored."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())

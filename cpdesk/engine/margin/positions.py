@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
-from cpdesk.engine.csvtext import csv_rows
+from cpdesk.engine.csvtext import header_key, read_csv_file
 from cpdesk.engine.numbers import parse_decimal
 from cpdesk.engine.problems import Parsed, Problem, ProblemCode, Severity, errors_in
-from cpdesk.engine.sources import Source, read_source, source_name
+from cpdesk.engine.sources import Source
 
 AMOUNT_DECIMALS = 2
 # Exact rounding holds for |MV x return| < 10^14 HKD with |return| < 10^5 (portfolio.py); an amount
@@ -86,10 +86,6 @@ def position(
     )
 
 
-def _normalise(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
-
-
 _POSITION_COLUMNS = {
     "instrumentid": "instrument",
     "instrumentcode": "instrument",
@@ -100,15 +96,11 @@ _POSITION_COLUMNS = {
 
 
 def _read_csv(source: Source, name: str | None) -> tuple[str, list[list[str]]] | Problem:
-    shown = source_name(source, name)
-    try:
-        text = read_source(source).decode("utf-8-sig")
-    except OSError as exc:
-        return Problem(shown, None, None, f"cannot read file: {exc}", code=ProblemCode.UNREADABLE)
-    except UnicodeDecodeError as exc:
-        return Problem(shown, None, None, f"not UTF-8 text ({exc.reason})", code=ProblemCode.ENCODING)
-    rows, unreadable = csv_rows(text, shown)
-    return unreadable if unreadable is not None else (shown, rows)
+    shown, rows, problem = read_csv_file(source, name)
+    if problem is not None:
+        return problem
+    assert rows is not None  # rows are None only with a problem
+    return shown, rows
 
 
 def parse_positions(source: Source, name: str | None = None) -> Parsed[tuple[Position, ...]]:
@@ -140,7 +132,7 @@ def scenario_sets(
         return Parsed((), parsed.problems)
     body = [row for row in rows if any(cell.strip() for cell in row)]
     header, records = body[0], body[1:]
-    column = next((i for i, cell in enumerate(header) if _normalise(cell) == "scenario"), None)
+    column = next((i for i, cell in enumerate(header) if header_key(cell) == "scenario"), None)
     sets: dict[str, list[Position]] = {}
     for record, position in zip(records, parsed.value, strict=True):
         label = record[column].strip() if column is not None and column < len(record) else ""
@@ -158,8 +150,8 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
     columns: dict[str, int] = {}
     account_column = None
     for index, name in enumerate(header):
-        key = _POSITION_COLUMNS.get(_normalise(name))
-        if _normalise(name) in _ACCOUNT_COLUMNS:
+        key = _POSITION_COLUMNS.get(header_key(name))
+        if header_key(name) in _ACCOUNT_COLUMNS:
             account_column = index
         if key is None:
             continue
@@ -303,7 +295,7 @@ def parse_flat_groups(source: Source, name: str | None = None) -> Parsed[Mapping
     groups: dict[str, str] = {}
     first_line: dict[str, int] = {}
     body = [(n, r) for n, r in enumerate(rows, start=1) if any(c.strip() for c in r)]
-    if not body or [_normalise(c) for c in body[0][1][:2]] != ["instrumentid", "group"]:
+    if not body or [header_key(c) for c in body[0][1][:2]] != ["instrumentid", "group"]:
         line = body[0][0] if body else None
         return Parsed(
             MappingProxyType({}),

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from cpdesk.engine.csvtext import csv_rows
+from cpdesk.engine.csvtext import header_key, read_csv_file
 from cpdesk.engine.marginable.corporate import CorporateAction
 from cpdesk.engine.marginable.cover import CashCollateral, StockCollateral
 from cpdesk.engine.marginable.intraday import Settlement
@@ -29,7 +29,7 @@ from cpdesk.engine.marginable.mtm import FxRate
 from cpdesk.engine.marginable.netting import TradeRow
 from cpdesk.engine.numbers import parse_decimal
 from cpdesk.engine.problems import Parsed, Problem, ProblemCode
-from cpdesk.engine.sources import Source, read_source, source_name
+from cpdesk.engine.sources import Source, source_name
 
 Reader = Callable[[str], Any]
 
@@ -98,26 +98,14 @@ def _optional(read: Reader) -> Reader:
     return lambda value: read(value) if value else None
 
 
-def _key(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
-
-
 def read_table(
     source: Source, columns: Sequence[Column], name: str | None = None
 ) -> Parsed[list[dict[str, Any]]]:
     """Rows as dicts by column key (``_line``: the file's line), with every problem located."""
-    shown = source_name(source, name)
-    try:
-        text = read_source(source).decode("utf-8-sig")
-    except OSError as exc:
-        return Parsed(
-            [], (Problem(shown, None, None, f"cannot read file: {exc}", code=ProblemCode.UNREADABLE),)
-        )
-    except UnicodeDecodeError as exc:
-        return Parsed(
-            [], (Problem(shown, None, None, f"not UTF-8 text ({exc.reason})", code=ProblemCode.ENCODING),)
-        )
-    rows, unreadable = csv_rows(text, shown)
+    shown, rows, unreadable = read_csv_file(source, name)
+    if rows is None:
+        assert unreadable is not None
+        return Parsed([], (unreadable,))
     problems: list[Problem] = [unreadable] if unreadable else []
     body = [(n, row) for n, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
     if not body:
@@ -125,8 +113,8 @@ def read_table(
             [], (*problems, Problem(shown, None, None, "no header row", code=ProblemCode.NO_HEADER))
         )
     header_line, header = body[0]
-    where = {_key(name): index for index, name in enumerate(header)}
-    missing = [c.label for c in columns if c.required and _key(c.label) not in where]
+    where = {header_key(name): index for index, name in enumerate(header)}
+    missing = [c.label for c in columns if c.required and header_key(c.label) not in where]
     if missing:
         problems.append(
             Problem(
@@ -139,7 +127,7 @@ def read_table(
         record: dict[str, Any] = {"_line": line}
         good = True
         for column in columns:
-            index = where.get(_key(column.label))
+            index = where.get(header_key(column.label))
             value = row[index].strip() if index is not None and index < len(row) else ""
             try:
                 record[column.key] = column.read(value) if column.required or value else None
@@ -239,11 +227,11 @@ def read_counters(source: Source, name: str | None = None) -> Parsed[dict[str, s
 
 def read_settlement(source: Source, name: str | None = None) -> Parsed[Settlement]:
     table = read_table(source, (Column("name", "Name", _text), Column("value", "Value", _decimal)), name)
-    values = {_key(r["name"]): r["value"] for r in table.value}
+    values = {header_key(r["name"]): r["value"] for r in table.value}
     known = {"unposteddebit", "unpostedcredit", "cashprepayment"}
     problems = list(table.problems)
     for r in table.value:
-        if _key(r["name"]) not in known:
+        if header_key(r["name"]) not in known:
             problems.append(
                 Problem(
                     source_name(source, name),
