@@ -21,6 +21,7 @@ from pathlib import Path
 
 from cpdesk import samples
 from cpdesk.engine.reports.rmcnm01 import FIELDS
+from cpdesk.engine.rpf.model import HEADER_FIELDS
 from tests.support import seed003
 from tests.support.lop_books import NAME as LOP_NAME
 from tests.support.lop_books import book, future_row
@@ -29,6 +30,8 @@ SEED = int(os.environ.get("CPDESK_CORPUS_SEED", "20261202"))
 GUIDE_RPF = samples.GUIDE_RPF.read_text()
 GUIDE_POSITIONS = samples.GUIDE_POSITIONS.read_text()
 MARGIN = ("margin", "--lenient", "--rpf", "rpf.csv", "--positions", "pos.csv")
+# A registration with two good addresses: what each keys-register case then spoils.
+REGISTER = ("keys", "register", "CXYZ", "--ip", "203.0.113.10", "--ip", "203.0.113.11", "--dir", "keys")
 
 
 def random_bytes(size: int, purpose: str) -> bytes:
@@ -88,19 +91,7 @@ def _margin(
 
 
 def _rpf_header() -> Iterator[Case]:
-    for parameter in (
-        "HVaR_WGT",
-        "SVaR_WGT",
-        "HVaR_Scen_Count",
-        "SVaR_Scen_Count",
-        "STV_Count",
-        "HVaR_CL",
-        "SVaR_CL",
-        "HVaR_Measure",
-        "SVaR_Measure",
-        "Rounding",
-        "Holiday_Factor",
-    ):
+    for parameter in HEADER_FIELDS[1:]:  # every numeric header parameter (Valuation_DT is a date)
         for number, value in enumerate(BAD_NUMBERS):
             if parameter in ("HVaR_WGT", "SVaR_WGT") and value == "-1":
                 continue  # a weight below 0 is refused, but the pair's sum is what the test shows
@@ -526,51 +517,27 @@ def _keys() -> Iterator[Case]:
         )
     yield Case(
         "keys-register-missing-files",
-        ("keys", "register", "CXYZ", "--ip", "203.0.113.10", "--ip", "203.0.113.11", "--dir", "keys"),
+        REGISTER,
         codes=bad,
         names=("CXYZ001.pub",),
     )
     yield Case(
         "keys-register-private-in-fpt",
-        ("keys", "register", "CXYZ", "--ip", "203.0.113.10", "--ip", "203.0.113.11", "--dir", "keys"),
+        REGISTER,
         codes=bad,
         names=("CXYZ001.fpt",),
         setup=_private_in_fpt,
     )
     yield Case(
         "keys-register-out-missing",
-        (
-            "keys",
-            "register",
-            "CXYZ",
-            "--ip",
-            "203.0.113.10",
-            "--ip",
-            "203.0.113.11",
-            "--dir",
-            "keys",
-            "--out",
-            "nowhere/deeper",
-        ),
+        (*REGISTER, "--out", "nowhere/deeper"),
         codes=bad,
         names=("nowhere",),
         setup=_key_folder,
     )
     yield Case(
         "keys-register-out-is-file",
-        (
-            "keys",
-            "register",
-            "CXYZ",
-            "--ip",
-            "203.0.113.10",
-            "--ip",
-            "203.0.113.11",
-            "--dir",
-            "keys",
-            "--out",
-            "afile",
-        ),
+        (*REGISTER, "--out", "afile"),
         {"afile": b"x"},
         bad,
         names=("afile",),
