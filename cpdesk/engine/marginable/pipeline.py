@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -70,7 +70,7 @@ def marginable_positions(rows: Sequence[TradeRow], inputs: PipelineInputs) -> Pi
     adjusted, actions = apply_corporate_actions(combined, inputs.corporate_actions)
     netted, netting = net_across_days(adjusted)
     marked = tuple(
-        p if p.instrument_id not in inputs.due_today else _due(p)
+        p if p.instrument_id not in inputs.due_today else replace(p, due_today=True)
         for p in mark_to_market(netted, inputs.prices)
     )
     offset = None
@@ -80,10 +80,4 @@ def marginable_positions(rows: Sequence[TradeRow], inputs: PipelineInputs) -> Pi
         marked = run_1400(marked)
     return PipelineResult(
         marked, cross_currency_mtm(marked, inputs.fx), ssc, scc, counters, actions, netting, offset
-    )
-
-
-def _due(p: MarkedPosition) -> MarkedPosition:
-    return MarkedPosition(
-        p.instrument_id, p.currency, p.quantity, p.contract_value, p.price, p.market_value, True
     )
