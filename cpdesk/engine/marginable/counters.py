@@ -9,7 +9,7 @@ one stock, trade date and settlement date then become one row.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from cpdesk.engine.marginable.mtm import HKD, FxRate
@@ -48,31 +48,14 @@ def combine_counters(
         if key in merged:
             index = merged[key]
             first = out[index]
-            out[index] = TradeRow(
-                first.trade_date,
-                first.settlement_date,
-                first.stock_code,
-                risk,
-                first.quantity + row.quantity,
-                EXACT.add(first.amount, amount),
-                first.account,
-                first.line,
+            # the merged row is already in the risk currency; only quantity and amount add up
+            out[index] = replace(
+                first, quantity=first.quantity + row.quantity, amount=EXACT.add(first.amount, amount)
             )
         else:
             index = len(out)
             merged[key] = index
-            out.append(
-                TradeRow(
-                    row.trade_date,
-                    row.settlement_date,
-                    row.stock_code,
-                    risk,
-                    row.quantity,
-                    amount,
-                    row.account,
-                    row.line,
-                )
-            )
+            out.append(replace(row, currency=risk, amount=amount))
         lines.setdefault(index, []).append(row.line)
         if row.currency != risk:
             converted.setdefault(index, []).append(row.currency)
