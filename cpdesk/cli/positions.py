@@ -110,9 +110,16 @@ def run(args: argparse.Namespace) -> int:
     show(
         console,
         f"Marginable positions ({args.run_kind.value} run, {args.date})",
-        ("Instrument", "Currency", "Quantity", "Contract value", "Market value"),
+        ("Instrument", "Currency", "Quantity", "Contract value", "Market value", "Due today"),
         [
-            (p.instrument_id, p.currency, f"{p.quantity:,}", f"{p.contract_value:,}", f"{p.market_value:,}")
+            (
+                p.instrument_id,
+                p.currency,
+                f"{p.quantity:,}",
+                f"{p.contract_value:,}",
+                f"{p.market_value:,}",
+                "Y" if p.due_today else "",
+            )
             for p in result.positions
         ],
         right={"Quantity", "Contract value", "Market value"},
@@ -136,6 +143,7 @@ def _as_json(result: PipelineResult) -> dict[str, object]:
                 "contract_value": str(p.contract_value),
                 "market_value": str(p.market_value),
                 "currency": p.currency,
+                "due_today": p.due_today,
             }
             for p in result.positions
         ],
@@ -176,8 +184,9 @@ def _explained(result: PipelineResult) -> list[str]:
         after = f"{action.instrument_after} {action.quantity_after:,}"
         lines.append(f"CA   line {action.line}: {before} -> {after}" + (f"; {made}" if made else ""))
     for netted in result.netting:
+        due = " (due today)" if netted.due_today else ""
         lines.append(
-            f"NET  {netted.instrument_id} {netted.currency}: {netted.rows} row(s), lines {netted.lines}"
+            f"NET  {netted.instrument_id} {netted.currency}{due}: {netted.rows} row(s), lines {netted.lines}"
         )
     if result.offset is not None:
         offset = result.offset

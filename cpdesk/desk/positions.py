@@ -70,7 +70,7 @@ def positions(request: PositionsRequest) -> PositionsOutcome:
         problems.extend(parsed.problems)
         return parsed.value
 
-    trades, due = take(read_trades(request.trades))
+    trades = take(read_trades(request.trades))
     prices = take(read_prices(request.prices))
     fx = take(read_fx(request.fx)) if request.fx is not None else {}
     ssc = take(read_stock_collateral(request.stock_collateral)) if request.stock_collateral else ()
@@ -79,7 +79,7 @@ def positions(request: PositionsRequest) -> PositionsOutcome:
     actions = take(read_corporate_actions(request.corporate_actions)) if request.corporate_actions else ()
     settlement = take(read_settlement(request.settlement)) if request.settlement else Settlement()
     inputs = PipelineInputs(
-        request.business_date, prices, fx, ssc, scc, counters, actions, request.run, settlement, due
+        request.business_date, prices, fx, ssc, scc, counters, actions, request.run, settlement
     )
     accounts = sorted({row.account for row in trades if row.account})
     if len(accounts) > 1:

@@ -45,6 +45,7 @@ def test_positions_are_written_for_margin_and_margined(
             "contract_value": "306000",
             "market_value": "304000",
             "currency": "HKD",
+            "due_today": False,
         }
     ]
     assert summary["mtm"] == {"mtm_hkd": -2000, "favourable_mtm": 0, "mtm_requirement": 2000}
@@ -105,3 +106,47 @@ def test_trades_of_several_accounts_are_refused(tmp_path: Path, capsys: pytest.C
     )
     assert main(_files(tmp_path, trades)) == 1
     assert "the file holds 2 accounts (CLIENT1, HOUSE); one file is one portfolio" in capsys.readouterr().err
+
+
+# The guide's §4.8 CP A from its books: 700 in two rows settling today (one by its date, one by
+# DueToday Y) and a third bought at the price that settles tomorrow, so each run must tell the
+# rows of one instrument apart.
+CP_A_TRADES = (
+    "TradeDate,SettlementDate,StockCode,Currency,Quantity,Amount,DueToday\n"
+    "2024-05-30,2024-06-03,700,HKD,60,12000,\n"
+    "2024-05-30,2024-06-04,700,HKD,40,8000,Y\n"
+    "2024-05-31,2024-06-04,700,HKD,10,3800,\n"
+    "2024-05-31,2024-06-03,80737,CNY,-5000,-15000,N\n"
+    "2024-05-30,2024-06-03,9167,USD,100,900,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("run", "requirement", "held_700"),
+    [("11:00", 4_168, [(75, "15000.00"), (10, "3800")]), ("14:00", 2_961, [(10, "3800")])],
+)
+def test_intraday_runs_set_apart_each_row_due_today(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    run: str,
+    requirement: int,
+    held_700: list[tuple[int, str]],
+) -> None:
+    prices = "InstrumentID,Price\n700,380\n80737,3.5\n9167,9.5\n"
+    (tmp_path / "fx.csv").write_text("Currency,Rate,Haircut\nCNY,1.15,0.03\nUSD,7.8,0.01\n")
+    (tmp_path / "settle.csv").write_text("Name,Value\nunposted_debit,20000\ncash_prepayment,11755\n")
+    argv = _files(tmp_path, CP_A_TRADES, prices)
+    argv[argv.index("2019-11-05")] = "2024-06-03"
+    extra = ["--fx", str(tmp_path / "fx.csv"), "--settlement", str(tmp_path / "settle.csv")]
+    assert main([*argv, *extra, "--run", run, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["mtm"]["mtm_requirement"] == requirement
+    assert [
+        (p["quantity"], p["contract_value"]) for p in summary["positions"] if p["instrument_id"] == "700"
+    ] == held_700
+    # Day-end nets every row of 700 into one position, due or not.
+    assert main([*argv, *extra, "--run", "day-end", "--json"]) == 0
+    day_end = json.loads(capsys.readouterr().out)["positions"]
+    assert [(p["quantity"], p["contract_value"]) for p in day_end if p["instrument_id"] == "700"] == [
+        (110, "23800")
+    ]

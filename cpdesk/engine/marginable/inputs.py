@@ -2,7 +2,8 @@
 punctuation-insensitive), every bad row reported with its file, line, column and why.
 
 - trades: ``TradeDate,SettlementDate,StockCode,Currency,Quantity,Amount`` (+ ``Account``,
-  ``DueToday`` Y/N); dates ``YYYY-MM-DD``; Amount the contract value in the row's currency.
+  ``DueToday`` Y/N, blank: whether it settles on the business date); dates ``YYYY-MM-DD``;
+  Amount the contract value in the row's currency.
 - stock collateral: ``StockCode,SettlementDate,Quantity``; cash collateral:
   ``StockCode,Currency,TradeDate,Amount``.
 - prices: ``InstrumentID,Price``; FX: ``Currency,Rate,Haircut`` (HKD per unit, a fraction);
@@ -151,10 +152,8 @@ TRADE_COLUMNS = (
 )
 
 
-def read_trades(
-    source: Source, name: str | None = None
-) -> Parsed[tuple[tuple[TradeRow, ...], frozenset[str]]]:
-    """The trades, and the stock codes of the rows due today (``DueToday`` Y)."""
+def read_trades(source: Source, name: str | None = None) -> Parsed[tuple[TradeRow, ...]]:
+    """The trades; a blank or missing ``DueToday`` leaves it to the settlement date."""
     table = read_table(source, TRADE_COLUMNS, name)
     rows = tuple(
         TradeRow(
@@ -166,11 +165,11 @@ def read_trades(
             r["amount"],
             r["account"] or "",
             r["_line"],
+            r["due_today"],
         )
         for r in table.value
     )
-    due = frozenset(r["stock_code"] for r in table.value if r["due_today"])
-    return Parsed((rows, due), table.problems)
+    return Parsed(rows, table.problems)
 
 
 def read_stock_collateral(source: Source, name: str | None = None) -> Parsed[tuple[StockCollateral, ...]]:

@@ -25,6 +25,12 @@ class TradeRow:
     amount: Decimal
     account: str = ""
     line: int | None = None  # where it was read, for explanations
+    due_today: bool | None = None  # settles today (the intraday runs); None: settlement date decides
+
+    def is_due(self, business_date: date) -> bool:
+        """Whether the row settles on ``business_date``: its ``DueToday`` flag when the books give
+        one, else whether its settlement date is that day."""
+        return self.settlement_date == business_date if self.due_today is None else self.due_today
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +39,7 @@ class NettedPosition:
     currency: str
     quantity: int
     contract_value: Decimal  # in ``currency``
+    due_today: bool = False  # the rows settling today, kept apart for the intraday runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,7 @@ class NettingStep:
     currency: str
     lines: tuple[int | None, ...]
     rows: int
+    due_today: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,21 +76,26 @@ class _Sum:
     lines: list[int | None] = field(default_factory=list)
 
 
-def net_across_days(rows: Sequence[TradeRow]) -> tuple[tuple[NettedPosition, ...], tuple[NettingStep, ...]]:
-    """One position per instrument and currency, in the order each first appears."""
-    sums: dict[tuple[str, str], _Sum] = {}
+def net_across_days(
+    rows: Sequence[TradeRow], due_on: date | None = None
+) -> tuple[tuple[NettedPosition, ...], tuple[NettingStep, ...]]:
+    """One position per instrument and currency, in the order each first appears. With
+    ``due_on`` (an intraday run's business date) the rows settling that day net into a position
+    of their own, so that the run can offset or leave out just that part (guide §4.8)."""
+    sums: dict[tuple[str, str, bool], _Sum] = {}
     for row in rows:
-        total = sums.setdefault((row.stock_code, row.currency), _Sum())
+        due = due_on is not None and row.is_due(due_on)
+        total = sums.setdefault((row.stock_code, row.currency, due), _Sum())
         total.quantity += row.quantity
         total.contract_value = EXACT.add(total.contract_value, row.amount)
         total.lines.append(row.line)
     positions = tuple(
-        NettedPosition(code, currency, total.quantity, total.contract_value)
-        for (code, currency), total in sums.items()
+        NettedPosition(code, currency, total.quantity, total.contract_value, due)
+        for (code, currency, due), total in sums.items()
     )
     steps = tuple(
-        NettingStep(code, currency, tuple(total.lines), len(total.lines))
-        for (code, currency), total in sums.items()
+        NettingStep(code, currency, tuple(total.lines), len(total.lines), due)
+        for (code, currency, due), total in sums.items()
     )
     return positions, steps
 
@@ -99,5 +112,9 @@ def mark_to_market(
             raise KeyError(f"no price for {p.instrument_id}")
         price = prices.get(p.instrument_id, Decimal(0))
         value = EXACT.multiply(price, Decimal(p.quantity))
-        marked.append(MarkedPosition(p.instrument_id, p.currency, p.quantity, p.contract_value, price, value))
+        marked.append(
+            MarkedPosition(
+                p.instrument_id, p.currency, p.quantity, p.contract_value, price, value, p.due_today
+            )
+        )
     return tuple(marked)

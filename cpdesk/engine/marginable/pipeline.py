@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -46,7 +46,6 @@ class PipelineInputs:
     corporate_actions: Sequence[CorporateAction] = ()
     run: Run = Run.DAY_END
     settlement: Settlement = field(default_factory=Settlement)
-    due_today: frozenset[str] = frozenset()  # instruments settling today (the intraday runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +67,9 @@ def marginable_positions(rows: Sequence[TradeRow], inputs: PipelineInputs) -> Pi
     after_scc, scc = cover_long_positions(after_ssc, inputs.cash_collateral, day, inputs.fx)
     combined, counters = combine_counters(after_scc, inputs.risk_currency, inputs.fx)
     adjusted, actions = apply_corporate_actions(combined, inputs.corporate_actions)
-    netted, netting = net_across_days(adjusted)
-    marked = tuple(
-        p if p.instrument_id not in inputs.due_today else replace(p, due_today=True)
-        for p in mark_to_market(netted, inputs.prices)
-    )
+    # Only the intraday runs set what settles today apart (per row: DueToday, else its date).
+    netted, netting = net_across_days(adjusted, None if inputs.run is Run.DAY_END else day)
+    marked = mark_to_market(netted, inputs.prices)
     offset = None
     if inputs.run is Run.AT_1100:
         marked, offset = run_1100(marked, inputs.settlement, inputs.fx)

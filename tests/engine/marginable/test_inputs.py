@@ -48,13 +48,25 @@ def test_trades_name_each_bad_row_and_keep_the_good_ones() -> None:
         "2019-11-04,2019-11-06,5,HKD,1.5,24000,\n"
     )
     parsed = read_trades(io.BytesIO(text.encode()), "trades.csv")
-    (rows, due) = parsed.value
-    assert [(r.stock_code, r.currency, r.quantity, r.line) for r in rows] == [("5", "HKD", 400, 2)]
-    assert due == frozenset({"5"})
+    rows = parsed.value
+    assert [(r.stock_code, r.currency, r.quantity, r.line, r.due_today) for r in rows] == [
+        ("5", "HKD", 400, 2, True)
+    ]
     assert [str(p) for p in parsed.problems] == [
         "trades.csv:3: [SettlementDate] SettlementDate: '6 Nov' is not a date YYYY-MM-DD",
         "trades.csv:4: [Quantity] Quantity: '1.5' is not a whole number",
     ]
+
+
+def test_due_today_blank_leaves_it_to_the_settlement_date() -> None:
+    text = (
+        "TradeDate,SettlementDate,StockCode,Currency,Quantity,Amount,DueToday\n"
+        "2019-11-04,2019-11-05,5,HKD,400,24000,\n"
+        "2019-11-04,2019-11-05,5,HKD,400,24000,N\n"
+        "2019-11-04,2019-11-06,5,HKD,400,24000,\n"
+    )
+    rows = read_trades(io.BytesIO(text.encode()), "trades.csv").value
+    assert [r.is_due(date(2019, 11, 5)) for r in rows] == [True, False, False]
 
 
 def test_a_missing_column_is_named() -> None:
