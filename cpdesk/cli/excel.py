@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from cpdesk.cli.exit_codes import EXIT_OK, EXIT_USAGE
+from cpdesk.desk.lop_reports import MACRO_WORKBOOK
 from cpdesk.excel_addin.workbook import UDF_MODULE, write_margin_workbook
 
-DEFAULT_WORKBOOK = Path("workbooks") / "cpdesk-margin.xlsm"
+DEFAULT_WORKBOOK = Path("workbooks") / MACRO_WORKBOOK
 
 
 def register(commands: Any) -> None:
@@ -24,9 +25,7 @@ def register(commands: Any) -> None:
     install = actions.add_parser(
         "install", help="install xlwings' add-in for this Python (Windows Excel) and write the workbook"
     )
-    install.add_argument(
-        "--out", type=Path, default=Path("cpdesk-margin.xlsm"), help="where the workbook goes"
-    )
+    install.add_argument("--out", type=Path, default=Path(MACRO_WORKBOOK), help="where the workbook goes")
     install.set_defaults(run=run_install)
 
 

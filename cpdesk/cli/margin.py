@@ -20,6 +20,7 @@ from cpdesk.cli.tables import WrappingTable, new_console
 from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.desk import Desk, MarginRequest
 from cpdesk.desk.positions import hkd_positions_csv
+from cpdesk.desk.rpf_library import PARAMETER_BOUNDS
 from cpdesk.engine.margin import MarginParameters, MarginResult, PositionLimitInputs
 from cpdesk.engine.margin.calculator import (
     DEFAULT_FLOOR_RATE,
@@ -29,7 +30,12 @@ from cpdesk.engine.margin.calculator import (
 from cpdesk.engine.problems import Problem
 
 # HKD amounts given on the command line: none is negative, none beyond what cpdesk margins exactly.
-AMOUNT = bounded_decimal(Decimal(0), Decimal(10) ** 14, "an amount in HKD")
+
+
+def _bounded(name: str) -> Any:
+    """An argparse type for the margin parameter ``name``, within the desk's bounds for it."""
+    return bounded_decimal(*PARAMETER_BOUNDS[name], "--" + name.replace("_", "-"))
+
 
 # The JSON contract: these integer fields come first and in this order.
 JSON_FIELDS = (
@@ -95,14 +101,14 @@ def register(commands: Any) -> None:
     )
     parser.add_argument(
         "--multiplier",
-        type=bounded_decimal(Decimal(0), Decimal(100), "--multiplier"),
+        type=_bounded("multiplier"),
         default=Decimal(1),
         metavar="X",
         help="flat rate margin multiplier (DWH0081C; default 1)",
     )
     parser.add_argument(
         "--floor-rate",
-        type=bounded_decimal(Decimal(0), Decimal(1), "--floor-rate"),
+        type=_bounded("floor_rate"),
         default=DEFAULT_FLOOR_RATE,
         metavar="X",
         help=f"portfolio margin floor rate (default {DEFAULT_FLOOR_RATE})",
@@ -126,27 +132,33 @@ def register(commands: Any) -> None:
     parser.add_argument("--holiday", action="store_true", help="apply the holiday add-on (Holiday_Factor)")
     parser.add_argument(
         "--margin-credit",
-        type=AMOUNT,
+        type=_bounded("margin_credit"),
         default=DEFAULT_MARGIN_CREDIT_HKD,
         metavar="X",
         help="margin credit in HKD (default 5,000,000)",
     )
-    parser.add_argument("--alc", type=AMOUNT, metavar="X", help="apportioned liquid capital in HKD")
+    parser.add_argument("--alc", type=_bounded("alc"), metavar="X", help="apportioned liquid capital in HKD")
     parser.add_argument(
         "--alc-multiplier",
-        type=bounded_decimal(Decimal(0), Decimal(1000), "--alc-multiplier"),
+        type=_bounded("alc_multiplier"),
         metavar="X",
         help="apportioned liquid capital multiplier",
     )
-    parser.add_argument("--alc-cap", type=AMOUNT, metavar="X", help="apportioned liquid capital cap in HKD")
+    parser.add_argument(
+        "--alc-cap", type=_bounded("alc_cap"), metavar="X", help="apportioned liquid capital cap in HKD"
+    )
     parser.add_argument(
         "--pla-rate",
-        type=bounded_decimal(Decimal(0), Decimal(10), "--pla-rate"),
+        type=_bounded("pla_rate"),
         metavar="X",
         help="position limit add-on rate (e.g. 0.25)",
     )
-    parser.add_argument("--credit-risk-addon", type=AMOUNT, default=Decimal(0), metavar="X", help="HKD")
-    parser.add_argument("--adhoc-addon", type=AMOUNT, default=Decimal(0), metavar="X", help="HKD")
+    parser.add_argument(
+        "--credit-risk-addon", type=_bounded("credit_risk_addon"), default=Decimal(0), metavar="X", help="HKD"
+    )
+    parser.add_argument(
+        "--adhoc-addon", type=_bounded("adhoc_addon"), default=Decimal(0), metavar="X", help="HKD"
+    )
     parser.add_argument(
         "--lenient",
         action="store_true",

@@ -13,6 +13,7 @@ from cpdesk.connectors.errors import ConfigurationError
 from cpdesk.connectors.store.ledger import UploadRow
 from cpdesk.connectors.store.localfiles import write_new_file
 from cpdesk.engine.calendar import HKT, TradingDays
+from cpdesk.engine.lop.buttons import Button
 from cpdesk.engine.lop.schema import LopSchema, SchemaError, load_schema
 from cpdesk.engine.lop.template import template_workbook
 from cpdesk.engine.lop.validate import LopValidation, validate_report, validate_rows
@@ -22,6 +23,10 @@ from cpdesk.engine.sources import Source, read_source, source_name
 from cpdesk.engine.status import UploadResult
 
 SUBMITTER_CODE = re.compile(r"[A-Z0-9]{5}")
+# The templates' buttons run the add-in's macros (cpdesk.excel_addin.udfs, imported by xlwings
+# into the margin workbook): an .xlsx report cannot hold VBA of its own.
+MACRO_WORKBOOK = "cpdesk-margin.xlsm"
+LOP_BUTTONS = (Button("Validate LOP", "CPD_VALIDATE_LOP"), Button("Upload LOP", "CPD_UPLOAD_LOP"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +126,7 @@ def write_templates(
     for name in wanted:
         report = schema.kinds[name]
         target = out / f"{report.kind}_{suffix}.xlsx"
-        write_new_file(target, template_workbook(report, submitter, trade_date))
+        write_new_file(target, template_workbook(report, submitter, trade_date, LOP_BUTTONS, MACRO_WORKBOOK))
         written.append(WrittenTemplate(target, report.title, report.sheet, len(report.columns)))
     return written
 

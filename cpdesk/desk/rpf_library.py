@@ -124,6 +124,21 @@ _DECIMALS = {
 }
 _LIMIT = ("alc", "alc_multiplier", "alc_cap", "pla_rate")
 PARAMETER_NAMES = (*_DECIMALS, "ipo", "flat_groups", "hedge_instrument", "holiday", *_LIMIT)
+MAX_AMOUNT_HKD = Decimal(10) ** 14  # above any CP's liquid capital or add-on: a typo, not a figure
+# The range each numeric parameter may take, for every front (`cpdesk margin`'s options, the
+# add-in's parameters range, a batch's per-account file): a multiplier of 1e6 or a floor rate of
+# 50 is a slip of the keyboard that would otherwise print a plausible-looking margin.
+PARAMETER_BOUNDS: dict[str, tuple[Decimal, Decimal]] = {
+    "multiplier": (Decimal(0), Decimal(100)),
+    "floor_rate": (Decimal(0), Decimal(1)),
+    "margin_credit": (Decimal(0), MAX_AMOUNT_HKD),
+    "credit_risk_addon": (Decimal(0), MAX_AMOUNT_HKD),
+    "adhoc_addon": (Decimal(0), MAX_AMOUNT_HKD),
+    "alc": (Decimal(0), MAX_AMOUNT_HKD),
+    "alc_multiplier": (Decimal(0), Decimal(1000)),
+    "alc_cap": (Decimal(0), MAX_AMOUNT_HKD),
+    "pla_rate": (Decimal(0), Decimal(10)),
+}
 
 
 def parameters_from(named: Mapping[str, str]) -> MarginParameters:
@@ -174,9 +189,12 @@ def _amount(name: str, text: str) -> Decimal:
         value = Decimal(text.replace(",", "").removesuffix("%").strip())
     except InvalidOperation:
         raise InputRejected(f"parameters: {name} {text!r} is not a number") from None
-    if not value.is_finite() or value < 0:
-        raise InputRejected(f"parameters: {name} {text!r} must be a number zero or above")
-    return value / 100 if text.strip().endswith("%") else value
+    if text.strip().endswith("%"):
+        value /= 100
+    low, high = PARAMETER_BOUNDS[name]
+    if not value.is_finite() or not low <= value <= high:
+        raise InputRejected(f"parameters: {name} {text!r} must be from {low:,} to {high:,}")
+    return value
 
 
 def _flag(text: str) -> bool:

@@ -3,7 +3,9 @@
     RunPython "import cpdesk.excel_addin.macros as m; m.validate_lop()"
     RunPython "import cpdesk.excel_addin.macros as m; m.upload_lop()"
 
-Validation reads the active sheet's cells (from A1) and applies the rules of ``cpdesk lop
+The buttons sit on the report (an .xlsx, which holds no VBA) and run the macros of the margin
+workbook, so xlwings' caller is that workbook: both act on the active workbook, the report whose
+button was pressed. Validation reads the active sheet's cells (from A1) and applies the rules of ``cpdesk lop
 validate``; the problems go to a ``cpdesk problems`` sheet, each with a link to its cell, and the
 cells are marked (the marks of the previous run are taken off first). Upload refuses a workbook
 that is not saved, misnamed or invalid; otherwise it goes through the desk (configuration:
@@ -29,8 +31,8 @@ RESULT_WAIT_SECONDS = 60.0
 
 
 def validate_lop(book: Any = None) -> LopValidation:
-    """Validate the active sheet of ``book`` (the calling workbook) and show the problems."""
-    book = book or xw.Book.caller()
+    """Validate the active sheet of ``book`` (default: the active workbook) and show the problems."""
+    book = book or _report_book()
     sheet = book.sheets.active
     result = Desk.standalone().validate_lop_sheet(book.name, _cells(sheet))
     _show(book, sheet, result)
@@ -47,7 +49,7 @@ def validate_lop(book: Any = None) -> LopValidation:
 def upload_lop(book: Any = None, desk: Desk | None = None) -> str:
     """Upload the saved workbook when it is valid; returns (and shows) what became of it.
     ``desk``: the configured desk (default: ``CPDESK_CONFIG``, else ``~/cpdesk.toml``)."""
-    book = book or xw.Book.caller()
+    book = book or _report_book()
     path = Path(book.fullname) if book.fullname else None
     if path is None or not path.is_file() or not getattr(book.api, "Saved", True):
         return _say(book, f"{book.name}: save the workbook first: cpdesk uploads the saved file")
@@ -61,6 +63,11 @@ def upload_lop(book: Any = None, desk: Desk | None = None) -> str:
     except FacilityError as exc:
         return _say(book, f"{book.name}: not uploaded: {exc}")
     return _say(book, outcome.message)
+
+
+def _report_book() -> Any:
+    """The workbook whose button was pressed: the active one of the caller's Excel."""
+    return xw.Book.caller().app.books.active
 
 
 def _desk() -> Desk:

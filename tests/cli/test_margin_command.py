@@ -13,6 +13,7 @@ import pytest
 from cpdesk import samples
 from cpdesk.cli.main import main
 from cpdesk.cli.margin import JSON_FIELDS
+from cpdesk.desk.rpf_library import PARAMETER_BOUNDS
 from tests.support.sites import SiteFactory
 
 GUIDE_ARGS = [
@@ -160,3 +161,16 @@ def test_the_archived_rpf01_of_a_day_margins_the_days_positions(
     assert json.loads(capsys.readouterr().out)["total"] == figures["total"]
     assert main(["margin", "--config", config, "--rpf-date", "2021-05-06", "--positions", positions]) == 1
     assert "no verified RPF01 for 2021-05-06" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", sorted(PARAMETER_BOUNDS))
+def test_each_parameter_out_of_its_desk_bounds_is_a_usage_error(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    low, high = PARAMETER_BOUNDS[name]
+    option = "--" + name.replace("_", "-")
+    for wrong in (high * 10 + 1, low - 1):
+        with pytest.raises(SystemExit) as caught:
+            main(["margin", "--rpf", "x", "--positions", "y", option, str(wrong)])
+        assert caught.value.code == 2
+        assert f"{option} must be from {low:,} to {high:,}, not {wrong}" in capsys.readouterr().err

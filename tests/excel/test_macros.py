@@ -4,7 +4,11 @@ Excel cannot run here), against `cpdesk lop validate` and the simulated facility
 from __future__ import annotations
 
 import shutil
+import types
 from pathlib import Path
+
+import pytest
+import xlwings as xw
 
 from cpdesk.desk import Desk
 from cpdesk.excel_addin.macros import MARK, PROBLEMS_SHEET, upload_lop, validate_lop
@@ -81,3 +85,20 @@ def test_upload_refuses_an_unsaved_or_invalid_workbook_and_sends_a_valid_one(
     assert sent.startswith("LOPBI_00CFB_20210507.xlsx: accepted by HKEX (Result.")
     assert [u.name for u in site.facility.uploads] == [good.name]
     desk.close()
+
+
+def test_a_button_on_the_report_acts_on_the_report_not_on_the_margin_workbook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The template's button runs the margin workbook's macro, so xlwings' caller is that workbook;
+    the macro must validate the active workbook, the report whose button was pressed."""
+    path = tmp_path / "LOPBI_00CFB_20261120.xlsx"
+    path.write_bytes(book([future_row(Long_Position=-5)]))
+    report = FakeBook(path)
+    margin_book = types.SimpleNamespace(
+        name="cpdesk-margin.xlsm", app=types.SimpleNamespace(books=types.SimpleNamespace(active=report))
+    )
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: margin_book))
+    result = validate_lop()
+    assert [p.cell for p in result.problems] == ["L2"]
+    assert PROBLEMS_SHEET in [sheet.name for sheet in report.sheets]

@@ -15,6 +15,7 @@ import pytest
 
 from cpdesk import samples
 from cpdesk.desk import Desk
+from cpdesk.desk.rpf_library import PARAMETER_BOUNDS
 from cpdesk.excel_addin import errors
 from tests.support import seed003
 from tests.support.excel import CELL_ERRORS, MISSING, call_like_excel, windows_udfs
@@ -115,6 +116,21 @@ def test_bad_parameters_and_fields_are_named(rpf: str) -> None:
     assert text.startswith("#VALUE! field: 'totl' is not one of portfolio_margin, ")
     (text,) = call_like_excel(UDFS.CPD_MARGIN, POSITIONS, rpf, "total", (("alc", 1.0),))[0]
     assert text == "#VALUE! parameters: alc given without alc_multiplier, pla_rate"
+
+
+@pytest.mark.parametrize("name", sorted(PARAMETER_BOUNDS))
+def test_each_parameter_out_of_its_desk_bounds_is_named(rpf: str, name: str) -> None:
+    """The add-in's parameters range takes the bounds `cpdesk margin` takes: one table in the desk."""
+    low, high = PARAMETER_BOUNDS[name]
+    limit = {"alc": 1.0, "alc_multiplier": 1.0, "pla_rate": 0.1}
+    for wrong in (float(high * 10 + 1), float(low - 1)):
+        given = {**limit, name: wrong} if name in (*limit, "alc_cap") else {name: wrong}
+        (text,) = call_like_excel(UDFS.CPD_MARGIN, POSITIONS, rpf, "total", tuple(given.items()))[0]
+        assert text.startswith(f"#VALUE! parameters: {name} "), text
+        assert text.endswith(f"must be from {low:,} to {high:,}"), text
+    at_the_bound = {**limit, name: float(high)}
+    (inside,) = call_like_excel(UDFS.CPD_MARGIN, POSITIONS, rpf, "total", tuple(at_the_bound.items()))[0]
+    assert isinstance(inside, int), inside  # the bound itself is taken
 
 
 def test_an_rpf_handle_from_another_session_is_not_available() -> None:

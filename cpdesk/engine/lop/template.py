@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from cpdesk.engine.lop.buttons import Button, ButtonRow, with_buttons
 from cpdesk.engine.lop.schema import Column, ReportKind
 
 DATA_ROWS = 5000  # rows the drop-downs and checks cover; more can be added by copying down
@@ -40,8 +42,15 @@ def _validation(column: Column, letter: str, first: int, last: int) -> DataValid
     return rule
 
 
-def template_workbook(kind: ReportKind, submitter: str | None = None, trade_date: str | None = None) -> bytes:
-    """The blank report as xlsx bytes (a trade date and submitter, when given, are noted as help)."""
+def template_workbook(
+    kind: ReportKind,
+    submitter: str | None = None,
+    trade_date: str | None = None,
+    buttons: Sequence[Button] = (),
+    macro_book: str = "",
+) -> bytes:
+    """The blank report as xlsx bytes (a trade date and submitter, when given, are noted as help),
+    with ``buttons`` on the header row right of the last column, calling ``macro_book``'s macros."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -71,4 +80,7 @@ def template_workbook(kind: ReportKind, submitter: str | None = None, trade_date
         book.properties.subject = f"{kind.kind} report of {submitter} for {trade_date}"
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    if not buttons:
+        return buffer.getvalue()
+    layout = ButtonRow(buttons, macro_book, row=kind.header_row, column=len(kind.columns) + 1)
+    return with_buttons(buffer.getvalue(), layout)
