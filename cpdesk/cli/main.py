@@ -9,12 +9,26 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from cpdesk import __version__
-from cpdesk.cli import dashboard, demo, excel, facility, keys, lop, margin, mstd, positions, report, sync
-from cpdesk.cli.exit_codes import EXIT_USAGE, exit_code_for, fail
+from cpdesk.cli import (
+    dashboard,
+    demo,
+    excel,
+    facility,
+    keys,
+    lop,
+    margin,
+    margin_tools,
+    mstd,
+    positions,
+    report,
+    sync,
+)
+from cpdesk.cli.exit_codes import EXIT_OK, EXIT_USAGE, exit_code_for, fail
 from cpdesk.connectors.errors import FacilityError
 
 
@@ -25,7 +39,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cpdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (margin, positions, report, mstd, sync, dashboard, facility, keys, lop, excel, demo):
+    for module in (
+        margin,
+        margin_tools,
+        positions,
+        report,
+        mstd,
+        sync,
+        dashboard,
+        facility,
+        keys,
+        lop,
+        excel,
+        demo,
+    ):
         module.register(commands)
     return parser
 
@@ -35,12 +62,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("paramiko").addHandler(logging.NullHandler())
     logging.getLogger("paramiko").propagate = False
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(margin_tools.routed(list(sys.argv[1:] if argv is None else argv)))
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
         result: int = args.run(args)
+    except BrokenPipeError:
+        # The reader went away (``| head``): what it did not read is not an error of cpdesk's.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except FacilityError as exc:
         name = " ".join(
             str(part) for part in (args.command, *(getattr(args, a, None) for a in _ACTIONS)) if part

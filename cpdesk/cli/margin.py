@@ -99,6 +99,13 @@ def register(commands: Any) -> None:
         help="hypothetical trades (InstrumentID,Quantity,ContractValue,MarketValue, optional Scenario): "
         "the breakdown before and after each set",
     )
+    add_parameter_options(parser)
+    add_json_option(parser, "print one JSON object")
+    parser.set_defaults(run=run)
+
+
+def add_parameter_options(parser: argparse.ArgumentParser) -> None:
+    """The margin parameters and RPF reading options every margin command takes."""
     parser.add_argument(
         "--multiplier",
         type=_bounded("multiplier"),
@@ -167,8 +174,6 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="neither read nor write the RPF's binary cache"
     )
-    add_json_option(parser, "print one JSON object")
-    parser.set_defaults(run=run)
 
 
 def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -176,7 +181,7 @@ def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
         print(problem, file=sys.stderr)
 
 
-def _parameters(args: argparse.Namespace) -> MarginParameters:
+def parameters_of(args: argparse.Namespace) -> MarginParameters:
     limit_args = (args.alc, args.alc_multiplier, args.pla_rate)
     limit = None
     if any(v is not None for v in (*limit_args, args.alc_cap)):
@@ -218,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
     request = MarginRequest(
         rpf=rpf,
         positions=portfolio,
-        parameters=_parameters(args),
+        parameters=parameters_of(args),
         flat_groups=args.flat_groups,
         lenient=args.lenient,
         use_cache=not args.no_cache,

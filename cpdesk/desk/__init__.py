@@ -5,13 +5,15 @@ turns what a user did into a :class:`Desk` call and renders the result. The desk
 the configuration, the ledger, the facility connection and the engine.
 """
 
+from cpdesk.desk.batch import AccountMargin, BatchRequest, BatchSummary
 from cpdesk.desk.config import CpdeskConfig, FacilityConfig, load_config
 from cpdesk.desk.desk import Desk
+from cpdesk.desk.history import HistoryPoint
 from cpdesk.desk.hostkeys import HostKeyCheck
 from cpdesk.desk.keys import KeyStatus
 from cpdesk.desk.lop import LopUpload
 from cpdesk.desk.lop_reports import LopRecord, WrittenTemplate
-from cpdesk.desk.margin import MarginOutcome, MarginRequest, WhatIfOutcome, WhatIfScenario
+from cpdesk.desk.margin import ExplainOutcome, MarginOutcome, MarginRequest, WhatIfOutcome, WhatIfScenario
 from cpdesk.desk.registration import RegistrationPackage, RegistrationRefused
 from cpdesk.desk.renewal import RenewalOutcome
 from cpdesk.desk.reports import MstdReport, ReportCheck, ReportView, SkippedFile
@@ -36,13 +38,18 @@ from cpdesk.desk.sync_results import (
 
 __all__ = [
     "AccountBudget",
+    "AccountMargin",
+    "BatchRequest",
+    "BatchSummary",
     "CpdeskConfig",
     "Desk",
     "ExpectedReport",
+    "ExplainOutcome",
     "FacilityConfig",
     "FacilityHours",
     "FacilityResult",
     "FileOutcome",
+    "HistoryPoint",
     "HostKeyCheck",
     "KeyStatus",
     "LopRecord",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,7 +22,9 @@ from cpdesk.connectors.sftp.profile import Address
 from cpdesk.connectors.store.keyfiles import KeyPairFiles, new_key_pair, read_public_key
 from cpdesk.connectors.store.ledger import FileRow, Ledger, SyncRunRow
 from cpdesk.connectors.store.localfiles import write_new_file
+from cpdesk.desk.batch import AccountMargin, BatchRequest, BatchSummary, ProgressCallback, margin_batch
 from cpdesk.desk.config import CpdeskConfig, load_config, render_template
+from cpdesk.desk.history import HistoryPoint, archived_rpfs, margin_history
 from cpdesk.desk.hostkeys import HostKeyCheck
 from cpdesk.desk.keys import KeyStatus, key_status
 from cpdesk.desk.lop import LopUpload, fetch_results, upload_reports
@@ -34,7 +36,16 @@ from cpdesk.desk.lop_reports import (
     validate_source,
     write_templates,
 )
-from cpdesk.desk.margin import MarginOutcome, MarginRequest, WhatIfOutcome, margin, what_if
+from cpdesk.desk.margin import (
+    ExplainOutcome,
+    MarginOutcome,
+    MarginRequest,
+    WhatIfOutcome,
+    explain,
+    margin,
+    request_rpf,
+    what_if,
+)
 from cpdesk.desk.positions import PositionsOutcome, PositionsRequest, positions
 from cpdesk.desk.registration import RegistrationPackage, build_registration
 from cpdesk.desk.renewal import RenewalOutcome, renew_key
@@ -66,7 +77,7 @@ from cpdesk.engine.lop.validate import LopValidation
 from cpdesk.engine.reports.catalogue import Catalogue, load_catalogue
 from cpdesk.engine.reports.mstd import MstdInputs, MstdRequirement, mstd_requirement
 from cpdesk.engine.sources import Source
-from cpdesk.engine.status import FileResult, UploadKind, UploadResult
+from cpdesk.engine.status import UploadKind, UploadResult
 
 SIGN_ON_WINDOW_LOOKBACK_SECONDS = 3600  # the budget needs only the last window; an hour is ample
 
@@ -211,19 +222,15 @@ class Desk:
 
     def archived_rpf(self, business_date: date) -> Path:
         """The archived, verified RPF01 data file of ``business_date`` (the latest, when several)."""
-        files = [
-            f
-            for f in self.ledger.files(None, business_date.isoformat())
-            if f.name.upper().startswith("RPF01_")
-            and f.name.upper().endswith(".CSV.ZIP")
-            and f.result is FileResult.VERIFIED
-        ]
-        if not files:
+        found = archived_rpfs(
+            self.ledger.files(None, business_date.isoformat()), business_date, business_date
+        )
+        if not found:
             raise InputRejected(
                 f"no verified RPF01 for {business_date} in the ledger {self.config.ledger} "
                 "(run `cpdesk sync`, or give --rpf FILE)"
             )
-        return Path(max(files, key=lambda f: f.name).archive_path)
+        return found[0][1]
 
     def retrieval_status(self, business_date: date | None = None) -> RetrievalStatus:
         """The day's expected reports (default: today, HKT) against what the ledger holds."""
@@ -361,6 +368,44 @@ class Desk:
         """The portfolio's breakdown without and with each set of what-if trades (a ``Scenario``
         column names the sets), each figure's change the difference of two full calculations."""
         return what_if(request, trades)
+
+    @staticmethod
+    def explain_margin(request: MarginRequest) -> ExplainOutcome:
+        """Which positions drive the margin: standalone and incremental margin per position, its
+        exact share of each expected shortfall, the tail scenarios and the components by group."""
+        return explain(request)
+
+    @staticmethod
+    def margin_batch(
+        request: MarginRequest,
+        batch: BatchRequest,
+        summary: BatchSummary | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Iterator[AccountMargin]:
+        """Each account's breakdown from one positions file with an account column, as a stream
+        (``request.positions`` is not read: the batch's file is). Raises InputRejected when the
+        RPF or the file cannot be read at all; a bad account is reported on its row."""
+        rpf = request_rpf(request)
+        if rpf.value is None or rpf.errors:
+            raise InputRejected("; ".join(str(p) for p in rpf.errors) or "the RPF could not be read")
+        return margin_batch(rpf.value, batch, summary, on_progress)
+
+    def archived_rpfs(self, first: date | None = None, last: date | None = None) -> list[tuple[date, Path]]:
+        """(business date, path) of every archived, verified RPF01 in the ledger, in date order."""
+        return archived_rpfs(self.ledger.files(), first, last)
+
+    def margin_history(
+        self, request: MarginRequest, first: date | None = None, last: date | None = None
+    ) -> tuple[HistoryPoint, ...]:
+        """``request``'s portfolio margined on each archived RPF01 from ``first`` to ``last``
+        (``request.rpf`` is not read). Raises InputRejected when the ledger holds none."""
+        rpfs = self.archived_rpfs(first, last)
+        if not rpfs:
+            raise InputRejected(
+                f"no verified RPF01 in the ledger {self.config.ledger} between {first or 'the first'} and "
+                f"{last or 'the last'} business date (run `cpdesk sync`)"
+            )
+        return margin_history(rpfs, request.positions, request.parameters, request.flat_groups)
 
     @staticmethod
     def marginable_positions(request: PositionsRequest) -> PositionsOutcome:

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cpdesk.engine.margin import MarginParameters, MarginResult, calculate_margin
+from cpdesk.engine.margin.attribution import MarginAttribution, attribute_margin
 from cpdesk.engine.margin.calculator import MarginBreakdown
 from cpdesk.engine.margin.positions import Position, parse_flat_groups, parse_positions, parse_scenarios
-from cpdesk.engine.problems import InputError, Problem, ProblemCode, errors_in
+from cpdesk.engine.problems import InputError, Parsed, Problem, ProblemCode, errors_in
 from cpdesk.engine.rpf import RiskParameterFile, parse_rpf
 from cpdesk.engine.rpf.cache import load_rpf
 from cpdesk.engine.sources import Source
@@ -105,6 +106,32 @@ def what_if(request: MarginRequest, trades: Source) -> WhatIfOutcome:
     return WhatIfOutcome(scenarios, (*problems, *before.warnings))
 
 
+@dataclass(frozen=True, slots=True)
+class ExplainOutcome:
+    attribution: MarginAttribution | None  # None when an input had errors
+    problems: tuple[Problem, ...]
+
+
+def explain(request: MarginRequest) -> ExplainOutcome:
+    """The portfolio's margin position by position (standalone, incremental, ES shares)."""
+    prepared = _prepared(request)
+    if isinstance(prepared, MarginOutcome):
+        return ExplainOutcome(None, prepared.problems)
+    rpf, positions, parameters, problems = prepared
+    try:
+        attribution = attribute_margin(rpf, positions, parameters)
+    except InputError as exc:
+        return ExplainOutcome(None, (*problems, *exc.problems))
+    return ExplainOutcome(attribution, (*problems, *attribution.result.warnings))
+
+
+def request_rpf(request: MarginRequest) -> Parsed[RiskParameterFile | None]:
+    """The request's RPF01 (from its binary cache for a path, when ``use_cache``)."""
+    if isinstance(request.rpf, str | os.PathLike):
+        return load_rpf(Path(request.rpf), lenient=request.lenient, use_cache=request.use_cache)
+    return parse_rpf(request.rpf, lenient=request.lenient)
+
+
 def _prepared(
     request: MarginRequest,
 ) -> tuple[RiskParameterFile, tuple[Position, ...], MarginParameters, list[Problem]] | MarginOutcome:
@@ -117,11 +144,7 @@ def _prepared(
         if groups.errors:
             return MarginOutcome(None, tuple(problems))
         parameters = replace(parameters, flat_groups=groups.value)
-    if isinstance(request.rpf, str | os.PathLike):
-        rpf = load_rpf(Path(request.rpf), lenient=request.lenient, use_cache=request.use_cache)
-    else:
-        rpf = parse_rpf(request.rpf, lenient=request.lenient)
-    inputs = rpf.combined_with(parse_positions(request.positions))
+    inputs = request_rpf(request).combined_with(parse_positions(request.positions))
     problems += inputs.problems
     loaded, positions = inputs.value
     if loaded is None or inputs.errors:

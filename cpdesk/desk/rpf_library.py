@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -141,12 +141,12 @@ PARAMETER_BOUNDS: dict[str, tuple[Decimal, Decimal]] = {
 }
 
 
-def parameters_from(named: Mapping[str, str]) -> MarginParameters:
+def parameters_from(named: Mapping[str, str], base: MarginParameters | None = None) -> MarginParameters:
     """``cpdesk margin``'s options by name (``multiplier``, ``floor_rate``, ``ipo``, ``flat_groups``
     (a file's path), ``holiday``,
     ``margin_credit``, ``alc``, ``alc_multiplier``, ``alc_cap``, ``pla_rate``, ``credit_risk_addon``,
-    ``adhoc_addon``, ``hedge_instrument``); names case- and space-insensitive. Raises InputRejected
-    naming the parameter and why."""
+    ``adhoc_addon``, ``hedge_instrument``) over ``base`` (default: the defaults); names case- and
+    space-insensitive. Raises InputRejected naming the parameter and why."""
     values = {_name(k): v.strip() for k, v in named.items() if v.strip()}
     unknown = sorted(set(values) - set(PARAMETER_NAMES))
     if unknown:
@@ -177,7 +177,7 @@ def parameters_from(named: Mapping[str, str]) -> MarginParameters:
             cap,
             _amount("pla_rate", values["pla_rate"]),
         )
-    return MarginParameters(**fields)  # type: ignore[arg-type]
+    return replace(base or MarginParameters(), **fields)  # type: ignore[arg-type]
 
 
 def _name(text: str) -> str:

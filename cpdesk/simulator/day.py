@@ -201,8 +201,9 @@ def publish_securities_day(
                 facility, folder, info.report_id, owner, day, at, _content(info.report_id, owner, day, at)
             )
     # The day's RPF01 holds the instruments of the day's RMAMP01 (the guide's positions): the
-    # simulated files can be margined end to end.
-    lines = synthetic_rpf_lines(rpf_instruments, 1000, 1018, pinned=GUIDE_CODES)
+    # simulated files can be margined end to end. Each day's returns differ (seeded by the date),
+    # as a real day's would: a margin history over simulated days moves.
+    lines = synthetic_rpf_lines(rpf_instruments, 1000, 1018, seed=day.toordinal(), pinned=GUIDE_CODES)
     rpf = b"\n".join(lines) + b"\n"
     published += publish_pair(facility, "shared/RPF", "RPF01", HKSCC, day, _at(day, "21:00"), rpf)
     for stress in ("RPF02", "RPF03", "RPF04"):

@@ -1,0 +1,268 @@
+"""Client portfolios in batch: one positions file with an account column, one breakdown per account.
+
+The file is read as a stream, account by account, so its size is bounded by the disk, not the
+memory: an account's rows must stand together (as a back office exports them, sorted by
+account). An account whose rows turn up again after another account's is reported as such, and
+none of its rows are margined (margined on its first block only, it would be understated). Each
+account is margined by ``calculate_margin`` exactly as ``cpdesk margin`` margins a file of its
+own; a bad row or parameter stops only its account.
+
+Per-account parameters come from an optional CSV: ``Account`` then any of ``cpdesk margin``'s
+parameter names (``multiplier``, ``ipo``, ``margin_credit``, ...), within the desk's bounds,
+over the request's parameters. Its problems are located by line and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from cpdesk.connectors.errors import InputRejected
+from cpdesk.desk.rpf_library import parameters_from
+from cpdesk.engine.csvtext import MAX_FIELD_CHARS, header_key, read_csv_file
+from cpdesk.engine.margin import MarginParameters, calculate_margin
+from cpdesk.engine.margin.calculator import MarginBreakdown
+from cpdesk.engine.margin.positions import parse_position_rows
+from cpdesk.engine.problems import InputError, Problem, ProblemCode, Severity, errors_in
+from cpdesk.engine.rpf import RiskParameterFile
+
+ProgressCallback = Callable[[int, int], None]  # (bytes read, file size)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRequest:
+    positions: Path  # InstrumentID, Quantity, ContractValue, MarketValue and the account column
+    account_column: str = "Account"
+    parameters: MarginParameters = field(default_factory=MarginParameters)
+    account_parameters: Path | None = None  # Account plus parameter columns
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMargin:
+    account: str
+    breakdown: MarginBreakdown | None  # None: the account could not be margined
+    problems: tuple[Problem, ...]  # errors (then no breakdown) and warnings
+    rows: int  # position rows of the account in the file
+
+    @property
+    def ok(self) -> bool:
+        return self.breakdown is not None
+
+
+@dataclass(slots=True)
+class BatchSummary:
+    """Filled in as the batch runs; complete when its iterator is exhausted."""
+
+    accounts: int = 0
+    failed: int = 0
+    rows: int = 0
+    total_hkd: int = 0  # the sum of the margined accounts' total requirements
+    seconds: float = 0.0
+    problems: list[Problem] = field(default_factory=list)  # the file's and parameter file's own
+
+
+def margin_batch(
+    rpf: RiskParameterFile,
+    request: BatchRequest,
+    summary: BatchSummary | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Iterator[AccountMargin]:
+    """Each account's margin, in the file's order; ``summary`` is updated as they come.
+    Raises InputRejected, before any account, when the positions file cannot be read at all."""
+    summary = summary if summary is not None else BatchSummary()
+    began = time.perf_counter()
+    per_account = _account_parameters(request, summary)
+    name = str(request.positions)
+    try:
+        size = os.path.getsize(request.positions)
+        raw = open(request.positions, "rb")  # noqa: SIM115 - closed by the generator's finally
+    except OSError as exc:
+        raise InputRejected(f"{name}: cannot read file: {exc.strerror or exc}") from None
+    try:
+        blocks = _account_blocks(raw, name, request.account_column, summary)
+        header = next(blocks, None)
+        if header is None:
+            return
+        seen: set[str] = set()
+        for account, lines in blocks:
+            if on_progress is not None:
+                on_progress(raw.tell(), size)
+            summary.rows += len(lines)
+            if account in seen:
+                item = AccountMargin(account, None, (_split(name, account, lines[0][0]),), len(lines))
+            else:
+                seen.add(account)
+                item = _margin_one(rpf, name, header[1], account, lines, per_account, request.parameters)
+            summary.accounts += 1
+            if item.breakdown is None:
+                summary.failed += 1
+            else:
+                summary.total_hkd += item.breakdown.total
+            yield item
+        unknown = sorted(set(per_account) - seen)
+        if unknown:
+            shown = ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+            summary.problems.append(
+                Problem(
+                    str(request.account_parameters),
+                    None,
+                    "Account",
+                    f"{len(unknown)} account(s) with parameters have no positions: {shown}",
+                    code=ProblemCode.CONSISTENCY,
+                    severity=Severity.WARNING,
+                )
+            )
+        if on_progress is not None:
+            on_progress(size, size)
+    finally:
+        raw.close()
+        summary.seconds = time.perf_counter() - began
+
+
+Block = tuple[str, list[tuple[int, list[str]]]]
+
+
+def _account_blocks(
+    raw: io.BufferedReader, name: str, account_column: str, summary: BatchSummary
+) -> Iterator[tuple[int, list[str]] | Block]:
+    """First the header (line, cells), then each run of rows of one account."""
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    wanted = header_key(account_column)
+    column = -1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                keys = [header_key(cell) for cell in row]
+                if wanted not in keys:
+                    raise InputRejected(
+                        f"{name}:{reader.line_num}: no {account_column!r} column (columns: {', '.join(row)})"
+                    )
+                column = keys.index(wanted)
+                yield (reader.line_num, row)
+                break
+        else:
+            raise InputRejected(f"{name}: no header row")
+        current: str | None = None
+        lines: list[tuple[int, list[str]]] = []
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            account = row[column].strip() if column < len(row) else ""
+            if account != current and lines:
+                yield (current or "", lines)
+                lines = []
+            current = account
+            lines.append((reader.line_num, row))
+        if lines:
+            yield (current or "", lines)
+    except csv.Error as exc:
+        summary.problems.append(_unreadable(name, reader.line_num, str(exc)))
+    except UnicodeDecodeError as exc:
+        summary.problems.append(
+            Problem(
+                name,
+                reader.line_num + 1,
+                None,
+                f"not UTF-8 text ({exc.reason}); the rest of the file is not read",
+                code=ProblemCode.ENCODING,
+            )
+        )
+
+
+def _unreadable(name: str, line: int, error: str) -> Problem:
+    if "field larger than field limit" in error:
+        why = f"a field is longer than {MAX_FIELD_CHARS:,} characters (an unterminated quote?)"
+        return Problem(
+            name, line, None, f"{why}; the rest of the file is not read", code=ProblemCode.TOO_LARGE
+        )
+    return Problem(
+        name,
+        line,
+        None,
+        f"not readable as CSV: {error}; the rest of the file is not read",
+        code=ProblemCode.MALFORMED,
+    )
+
+
+def _split(name: str, account: str, line: int) -> Problem:
+    return Problem(
+        name,
+        line,
+        "Account",
+        f"account {account!r} has rows here and before another account's: sort the file by account "
+        "(none of its rows are margined)",
+        code=ProblemCode.CONSISTENCY,
+    )
+
+
+def _margin_one(
+    rpf: RiskParameterFile,
+    name: str,
+    header: list[str],
+    account: str,
+    lines: list[tuple[int, list[str]]],
+    per_account: dict[str, MarginParameters | Problem],
+    base: MarginParameters,
+) -> AccountMargin:
+    if not account:
+        problem = Problem(name, lines[0][0], "Account", "account is empty", code=ProblemCode.EMPTY_VALUE)
+        return AccountMargin(account, None, (problem,), len(lines))
+    parameters = per_account.get(account, base)
+    if isinstance(parameters, Problem):
+        return AccountMargin(account, None, (parameters,), len(lines))
+    parsed = parse_position_rows([header, *(row for _, row in lines)], name)
+    # parse_position_rows counts its own rows from 1 (the header): put back the file's lines.
+    file_line = [lines[0][0] - 1, *(line for line, _ in lines)]
+    problems = tuple(
+        replace(p, line=file_line[p.line - 1]) if p.line is not None else p for p in parsed.problems
+    )
+    if errors_in(problems):
+        return AccountMargin(account, None, problems, len(lines))
+    try:
+        result = calculate_margin(rpf, parsed.value, parameters)
+    except InputError as exc:
+        return AccountMargin(account, None, (*problems, *exc.problems), len(lines))
+    return AccountMargin(account, result.breakdown, (*problems, *result.warnings), len(lines))
+
+
+def _account_parameters(
+    request: BatchRequest, summary: BatchSummary
+) -> dict[str, MarginParameters | Problem]:
+    """Each listed account's parameters over the request's, or the problem with its row."""
+    if request.account_parameters is None:
+        return {}
+    shown, rows, unreadable = read_csv_file(request.account_parameters)
+    if rows is None or unreadable is not None:
+        raise InputRejected(str(unreadable))
+    body = [(n, row) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
+    if not body:
+        raise InputRejected(f"{shown}: no header row")
+    header_line, header = body[0]
+    keys = [header_key(cell) for cell in header]
+    wanted = header_key(request.account_column)
+    if wanted not in keys and "account" not in keys:
+        raise InputRejected(f"{shown}:{header_line}: no {request.account_column!r} column")
+    column = keys.index(wanted) if wanted in keys else keys.index("account")
+    found: dict[str, MarginParameters | Problem] = {}
+    for line, row in body[1:]:
+        account = row[column].strip() if column < len(row) else ""
+        if account in found:
+            summary.problems.append(
+                Problem(shown, line, "Account", f"account {account!r} is listed twice; the first row counts")
+            )
+            continue
+        named = {header[i]: (row[i] if i < len(row) else "") for i in range(len(header)) if i != column}
+        try:
+            found[account] = parameters_from(named, request.parameters)
+        except InputRejected as exc:
+            found[account] = Problem(shown, line, None, str(exc))
+    return found
+
+
+__all__ = ["AccountMargin", "BatchRequest", "BatchSummary", "margin_batch"]
