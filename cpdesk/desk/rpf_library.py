@@ -15,10 +15,17 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from cpdesk.connectors.errors import InputRejected
+from cpdesk.engine.csvtext import header_key
 from cpdesk.engine.margin import MarginParameters, MarginResult, calculate_margin
+from cpdesk.engine.margin.attribution import MarginAttribution, attribute_margin
 from cpdesk.engine.margin.calculator import MarginBreakdown
 from cpdesk.engine.margin.components import PositionLimitInputs
-from cpdesk.engine.margin.positions import parse_flat_groups, parse_position_rows, scenario_sets
+from cpdesk.engine.margin.positions import (
+    ACCOUNT_COLUMNS,
+    parse_flat_groups,
+    parse_position_rows,
+    scenario_sets,
+)
 from cpdesk.engine.problems import InputError, Problem, errors_in
 from cpdesk.engine.rpf import RiskParameterFile
 from cpdesk.engine.rpf.cache import load_rpf
@@ -92,6 +99,54 @@ def margin_rows(
     if errors:
         raise InputError(errors)
     return calculate_margin(loaded.rpf, parsed.value, parameters)
+
+
+def account_column(header: Sequence[str]) -> int | None:
+    """The index of the header's account column (Account, AccountID, Client Account, ...), if any."""
+    keys = [header_key(name) for name in header]
+    return next((n for n, key in enumerate(keys) if key in ACCOUNT_COLUMNS), None)
+
+
+def account_margin_rows(
+    loaded: LoadedRpf, rows: Sequence[Sequence[str]], parameters: MarginParameters, source: str
+) -> list[tuple[str, MarginBreakdown | InputError]]:
+    """Each account's breakdown (in the order accounts first appear; rows of text, a header row
+    with an account column first), or the InputError of that account alone, its problems located
+    by the row of ``rows`` (1 = the header)."""
+    header = list(rows[0])
+    column = account_column(header)
+    if column is None:
+        raise InputError([Problem(source, 1, None, "no Account column")])
+    groups: dict[str, list[int]] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if any(cell.strip() for cell in row):
+            groups.setdefault(row[column].strip() if column < len(row) else "", []).append(number)
+    out: list[tuple[str, MarginBreakdown | InputError]] = []
+    for account, numbers in groups.items():
+        if not account:
+            out.append((account, InputError([Problem(source, numbers[0], "Account", "account is empty")])))
+            continue
+        try:
+            result = margin_rows(loaded, [header, *(rows[n - 1] for n in numbers)], parameters, source)
+        except InputError as exc:
+            located = [
+                replace(p, line=numbers[p.line - 2]) if p.line and p.line > 1 else p for p in exc.problems
+            ]
+            out.append((account, InputError(located)))
+            continue
+        out.append((account, result.breakdown))
+    return out
+
+
+def explain_rows(
+    loaded: LoadedRpf, rows: Sequence[Sequence[str]], parameters: MarginParameters, source: str
+) -> MarginAttribution:
+    """:func:`attribute_margin` of positions given as rows of text. Raises InputError."""
+    parsed = parse_position_rows(rows, source)
+    errors = errors_in(parsed.problems)
+    if errors:
+        raise InputError(errors)
+    return attribute_margin(loaded.rpf, parsed.value, parameters)
 
 
 def what_if_rows(

@@ -17,7 +17,18 @@ import xlwings as xw
 from cpdesk import samples
 from cpdesk.connectors.errors import InputRejected
 from cpdesk.desk import Desk
-from cpdesk.desk.rpf_library import LoadedRpf, RpfLibrary, margin_rows, parameters_from, what_if_rows
+from cpdesk.desk.batch_files import FIGURES
+from cpdesk.desk.rpf_library import (
+    LoadedRpf,
+    RpfLibrary,
+    account_column,
+    account_margin_rows,
+    explain_rows,
+    margin_rows,
+    parameters_from,
+    what_if_rows,
+)
+from cpdesk.engine.margin.calculator import MarginBreakdown
 from cpdesk.engine.problems import InputError
 from cpdesk.engine.reports.mstd import MstdInputs
 from cpdesk.excel_addin import macros
@@ -88,14 +99,36 @@ def CPD_RPF(path: Any, lenient: Any = False) -> Any:  # noqa: N802 (Excel's nami
 @xw.ret(expand="table")
 @answered
 def CPD_MARGIN(positions: Any, rpf: Any, field: Any = None, parameters: Any = None) -> Any:  # noqa: N802
-    """HKSCC initial margin of a portfolio (VaR Platform guide v1.4), HKD: the breakdown, or one figure."""
-    breakdown = _margin(positions, rpf, parameters).breakdown.as_dict()
+    """HKSCC initial margin of a portfolio (VaR Platform guide v1.4), HKD: the breakdown, or one
+    figure; with an Account column, one row per account."""
     wanted = text_of(field).lower().replace(" ", "_")
+    loaded, rows, chosen = _rpf(rpf), rows_of(positions, "positions"), _parameters(parameters)
+    if account_column(rows[0]) is not None:
+        return _per_account(loaded, rows, chosen, wanted)
+    breakdown = _margin_of_rows(loaded, rows, chosen).breakdown.as_dict()
     if not wanted:
         return table(("Component", "HKD"), list(breakdown.items()))
     if wanted not in breakdown:
         raise BadInput(f"field: {field!r} is not one of {', '.join(breakdown)}")
     return breakdown[wanted]
+
+
+def _per_account(loaded: LoadedRpf, rows: list[list[str]], chosen: Any, wanted: str) -> Any:
+    """One row per account: the account, then every figure (or ``wanted``); an account that cannot
+    be margined shows its reason where its first figure would be."""
+    figures = list(FIGURES)
+    if wanted and wanted not in MarginBreakdown.__dataclass_fields__:
+        raise BadInput(f"field: {wanted!r} is not one of {', '.join(figures)}")
+    columns = [wanted] if wanted else figures
+    spilled: list[list[Any]] = []
+    for account, outcome in account_margin_rows(loaded, rows, chosen, "positions"):
+        if isinstance(outcome, InputError):
+            reason = f"#VALUE! {_first_problem(outcome)}"
+            spilled.append([account, reason, *([""] * (len(columns) - 1))])
+        else:
+            values = outcome.as_dict()
+            spilled.append([account, *(values[name] for name in columns)])
+    return table(("Account", *columns), spilled)
 
 
 def _parameters(parameters: Any) -> Any:
@@ -117,9 +150,10 @@ def _first_problem(exc: InputError) -> str:
 
 
 def _margin(positions: Any, rpf: Any, parameters: Any) -> Any:
-    loaded = _rpf(rpf)
-    rows = rows_of(positions, "positions")
-    chosen = _parameters(parameters)
+    return _margin_of_rows(_rpf(rpf), rows_of(positions, "positions"), _parameters(parameters))
+
+
+def _margin_of_rows(loaded: LoadedRpf, rows: list[list[str]], chosen: Any) -> Any:
     try:
         return margin_rows(loaded, rows, chosen, "positions")
     except InputError as exc:
@@ -156,6 +190,45 @@ def CPD_WHATIF(positions: Any, rpf: Any, trades: Any, parameters: Any = None) ->
             [name, field, value, changed[field], changed[field] - value] for field, value in figures.items()
         ]
     return table(("Scenario", "Component", "Before", "After", "Change"), spilled)
+
+
+@xw.func(category=CATEGORY)
+@_portfolio_arguments
+@xw.arg("parameters", ndim=2, err_to_str=True, doc="a two-column name/value range (multiplier, ipo, ...)")
+@xw.ret(expand="table")
+@answered
+def CPD_EXPLAIN(positions: Any, rpf: Any, parameters: Any = None) -> Any:  # noqa: N802
+    """Which positions drive the margin, HKD: per position its sub-portfolio, its share of the HVaR
+    and SVaR expected shortfall (the shares add up to each), its margin alone, and the portfolio's
+    margin and total less those without it."""
+    loaded = _rpf(rpf)
+    chosen = _parameters(parameters)
+    try:
+        found = explain_rows(loaded, rows_of(positions, "positions"), chosen, "positions")
+    except InputError as exc:
+        raise BadInput(_first_problem(exc)) from None
+    rows = [
+        [
+            p.instrument_id,
+            p.sub_portfolio or "-",
+            _money(p.hvar_share_hkd),
+            _money(p.svar_share_hkd),
+            p.standalone_margin_hkd,
+            p.incremental_margin_hkd,
+            p.incremental_total_hkd,
+        ]
+        for p in found.positions
+    ]
+    header = (
+        "Instrument",
+        "Sub-portfolio",
+        "HVaR ES share",
+        "SVaR ES share",
+        "Standalone",
+        "Incremental",
+        "Incr. total",
+    )
+    return table(header, rows)
 
 
 @xw.func(category=CATEGORY)
@@ -346,6 +419,7 @@ def _rate(value: Any) -> Decimal:
 
 
 __all__ = [
+    "CPD_EXPLAIN",
     "CPD_LOP_CHECK",
     "CPD_LRA",
     "CPD_MARGIN",

@@ -52,19 +52,14 @@ def _check_shares(found: MarginAttribution) -> None:
     for sub in found.sub_portfolios:
         shares = by_sub[sub.label]
         detail = details[sub.label]
-        assert (
-            sum(h for h, _ in shares)
-            == sub.hvar_es_hkd
-            == Fraction(detail.hvar_tail_sum_hkd, found.result.portfolio.hvar_k)
-        )
-        assert (
-            sum(s for _, s in shares)
-            == sub.svar_es_hkd
-            == Fraction(detail.svar_tail_sum_hkd, found.result.portfolio.svar_k)
-        )
-        # Clamped at zero, as the margin uses them:
-        assert min(sub.hvar_es_hkd, Fraction(0)) == detail.hvar_es_hkd
-        assert min(sub.svar_es_hkd, Fraction(0)) == detail.svar_es_hkd
+        # Exactly the expected shortfall the margin uses (clamped at zero when the tail gains).
+        assert sum(h for h, _ in shares) == sub.hvar_es_hkd == detail.hvar_es_hkd
+        assert sum(s for _, s in shares) == sub.svar_es_hkd == detail.svar_es_hkd
+        k_h, k_s = found.result.portfolio.hvar_k, found.result.portfolio.svar_k
+        assert sub.hvar_es_hkd == min(Fraction(detail.hvar_tail_sum_hkd, k_h), Fraction(0))
+        assert sub.svar_es_hkd == min(Fraction(detail.svar_tail_sum_hkd, k_s), Fraction(0))
+        if detail.hvar_tail_sum_hkd < 0:  # a loss: each share is the position's tail average
+            assert any(h for h, _ in shares)
         assert sum(t.pnl_hkd for t in sub.hvar_tail) == detail.hvar_tail_sum_hkd
         assert sum(t.pnl_hkd for t in sub.svar_tail) == detail.svar_tail_sum_hkd
         assert len(sub.hvar_tail) == found.result.portfolio.hvar_k

@@ -23,6 +23,7 @@ EXPECTED = {
     "CPD_MSTD_REPORT": "Function CPD_MSTD_REPORT(path)",
     "CPD_LOP_CHECK": "Function CPD_LOP_CHECK(cells, kind, submitter, trade_date)",
     "CPD_WHATIF": "Function CPD_WHATIF(positions, rpf, trades, Optional parameters)",
+    "CPD_EXPLAIN": "Function CPD_EXPLAIN(positions, rpf, Optional parameters)",
 }
 
 
@@ -65,5 +66,6 @@ def test_spilling_functions_declare_expand() -> None:
         "CPD_MSTD_REPORT",
         "CPD_LOP_CHECK",
         "CPD_WHATIF",
+        "CPD_EXPLAIN",
     ):
         assert getattr(UDFS, name).__xlfunc__["ret"]["options"].get("expand") == "table", name

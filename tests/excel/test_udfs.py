@@ -260,3 +260,50 @@ def test_cpd_whatif_spills_before_after_and_change_per_scenario(rpf: str) -> Non
         assert change == after - before, (scenario, field)
     (text,) = call_like_excel(UDFS.CPD_WHATIF, POSITIONS, rpf, (("InstrumentID",), ("700",)), PARAMETERS)[0]
     assert text.startswith("#VALUE! trades row 1: ")
+
+
+def test_cpd_margin_with_an_account_column_spills_one_row_per_account(rpf: str) -> None:
+    """Each account's row equals CPD_MARGIN over that account's positions alone; a bad account
+    shows its reason and the others are margined."""
+    header = ("Account", *POSITIONS[0])
+    body = [("A", *row) for row in POSITIONS[1:]]
+    some = POSITIONS[1:4]
+    body += [("B", *row) for row in some]
+    body.append(("C", "700", "lots", 1.0, 1.0))
+    body.append(("A", "1299", 5.0, 400.0, 400.0))  # A's rows need not stand together here
+    spilled = call_like_excel(UDFS.CPD_MARGIN, (header, *body), rpf, None, PARAMETERS)
+    assert spilled[0][0] == "Account"
+    assert [row[0] for row in spilled[1:]] == ["A", "B", "C"]
+    fields = spilled[0][1:]
+    alone_a = (POSITIONS[0], *POSITIONS[1:], ("1299", 5.0, 400.0, 400.0))
+    for row, portfolio in ((spilled[1], alone_a), (spilled[2], (POSITIONS[0], *some))):
+        whole = dict(call_like_excel(UDFS.CPD_MARGIN, portfolio, rpf, None, PARAMETERS)[1:])
+        assert dict(zip(fields, row[1:], strict=True)) == {f: whole[f] for f in fields}
+    assert spilled[3][1].startswith("#VALUE! positions row ")
+    assert "'lots'" in spilled[3][1]
+    totals = call_like_excel(UDFS.CPD_MARGIN, (header, *body), rpf, "total", PARAMETERS)
+    assert totals[0] == ["Account", "total"]
+    assert totals[1][1] == spilled[1][fields.index("total") + 1]
+
+
+def test_cpd_explain_spills_shares_that_add_up_to_the_expected_shortfall(rpf: str) -> None:
+    spilled = call_like_excel(UDFS.CPD_EXPLAIN, POSITIONS, rpf, PARAMETERS)
+    assert spilled[0] == [
+        "Instrument",
+        "Sub-portfolio",
+        "HVaR ES share",
+        "SVaR ES share",
+        "Standalone",
+        "Incremental",
+        "Incr. total",
+    ]
+    rows = spilled[1:]
+    assert len(rows) == len(POSITIONS) - 1
+    assert [row[0] for row in rows[:2]] == ["658", "700"]
+    subs = call_like_excel(UDFS.CPD_PORTFOLIO_MARGIN, POSITIONS, rpf, PARAMETERS)[1:]
+    for label, hvar_es, svar_es in (row for row in subs if row[0] in {"non-IPO", "IPO 1876", "IPO 3690"}):
+        members = [row for row in rows if row[1] == label]
+        assert sum(row[2] for row in members) == pytest.approx(hvar_es, abs=0.01 * len(members)), label
+        assert sum(row[3] for row in members) == pytest.approx(svar_es, abs=0.01 * len(members)), label
+    (text,) = call_like_excel(UDFS.CPD_EXPLAIN, (("InstrumentID",), ("700",)), rpf)[0]
+    assert text.startswith("#VALUE! positions row 1: ")

@@ -5,8 +5,9 @@ components line by line.
 Shares are exact. The kernel rounds every term ``market value x return`` to whole HKD and sums
 them per scenario, so a sub-portfolio's scenario P&L is the sum of its positions' rounded terms.
 A position's share is the sum of its terms over the sub-portfolio's k worst scenarios, over k:
-the shares of a sub-portfolio add up to ``tail sum / k``, its expected shortfall before it is
-clamped at zero (a gain in the tail) and before the floor, as exact fractions. Standalone and
+the shares of a sub-portfolio add up to ``tail sum / k``, its expected shortfall before the
+floor, as exact fractions. A sub-portfolio whose tail is a gain has an expected shortfall of zero
+(the guide clamps it) and so do its positions' shares: they add up to what the margin uses. Standalone and
 incremental margins are full recalculations (``calculate_margin`` on the position alone and on
 the portfolio without it), never approximations.
 """
@@ -39,7 +40,7 @@ class TailScenario:
 @dataclass(frozen=True, slots=True)
 class SubPortfolioAttribution:
     label: str  # "non-IPO" or "IPO <code>"
-    hvar_es_hkd: Fraction  # tail sum / k, before the clamp at zero (negative = loss)
+    hvar_es_hkd: Fraction  # min(tail sum / k, 0), as the margin uses it (negative = loss)
     svar_es_hkd: Fraction
     hvar_tail: tuple[TailScenario, ...]  # worst first
     svar_tail: tuple[TailScenario, ...]
@@ -143,13 +144,18 @@ def _explain_sub(
     pnl_s = terms[:, hvar_count:].sum(axis=0)
     attribution = SubPortfolioAttribution(
         sub.label,
-        Fraction(sub.hvar_tail_sum_hkd, k_h),
-        Fraction(sub.svar_tail_sum_hkd, k_s),
+        sub.hvar_es_hkd,
+        sub.svar_es_hkd,
         tuple(TailScenario(int(n) + 1, int(pnl_h[n])) for n in hvar_worst),
         tuple(TailScenario(int(n) + 1, int(pnl_s[n])) for n in svar_worst),
     )
+    # A gain in the tail is no expected shortfall: nothing to share out.
+    hvar_counts, svar_counts = sub.hvar_tail_sum_hkd <= 0, sub.svar_tail_sum_hkd <= 0
     shares = {
-        p.instrument_id: (Fraction(int(h), k_h), Fraction(int(s), k_s))
+        p.instrument_id: (
+            Fraction(int(h), k_h) if hvar_counts else Fraction(0),
+            Fraction(int(s), k_s) if svar_counts else Fraction(0),
+        )
         for p, h, s in zip(members, totals_h, totals_s, strict=True)
     }
     return attribution, shares

@@ -22,7 +22,7 @@ AMOUNT_DECIMALS = 2
 # of a trillion HKD on one line is no real position, and beyond it cpdesk refuses rather than guess.
 MAX_AMOUNT_HKD = Decimal(10) ** 12
 MAX_QUANTITY = Decimal(10) ** 15
-_ACCOUNT_COLUMNS = frozenset({"account", "accountid", "accountno", "accountnumber", "clientaccount"})
+ACCOUNT_COLUMNS = frozenset({"account", "accountid", "accountno", "accountnumber", "clientaccount"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,7 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
     account_column = None
     for index, name in enumerate(header):
         key = _POSITION_COLUMNS.get(header_key(name))
-        if header_key(name) in _ACCOUNT_COLUMNS:
+        if header_key(name) in ACCOUNT_COLUMNS:
             account_column = index
         if key is None:
             continue
