@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FacilityError as exc:
         name = " ".join(
             str(part) for part in (args.command, *(getattr(args, a, None) for a in _ACTIONS)) if part
-        )
+        ).replace("margin-", "margin ")  # cpdesk margin batch is registered as margin-batch
         return fail(name, exc, exit_code_for(exc))
     return result
 

@@ -29,6 +29,7 @@ from cpdesk.fileio import write_atomically
 
 TOOLS = ("batch", "explain", "history")
 SPARK = "▁▂▃▄▅▆▇█"
+BAR_WIDTH = 15  # the highest total's bar, in characters
 
 
 def register(commands: Any) -> None:
@@ -299,7 +300,7 @@ def render_explain(found: MarginAttribution) -> None:
 def run_history(args: argparse.Namespace) -> int:
     with Desk.open(args.config) as desk:
         points = desk.margin_history(_request(args, args.positions), args.first, args.last)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "business_date": p.business_date.isoformat(),
             "rpf": str(p.rpf),
@@ -343,7 +344,7 @@ def render_history(rows: list[dict[str, Any]]) -> None:
     table.add_column("Portfolio margin", justify="right")
     table.add_column("Total", justify="right")
     table.add_column("Change", justify="right")
-    table.add_column("", min_width=10)
+    table.add_column("Total, to scale", no_wrap=True, overflow="crop")  # a drawing, not a value
     high = max(totals, default=0) or 1
     previous = None
     for row in rows:
@@ -352,7 +353,7 @@ def render_history(rows: list[dict[str, Any]]) -> None:
             table.add_row(row["business_date"], "-", "-", "", "could not be margined")
             continue
         change = "" if previous is None else f"{total - previous:+,}"
-        bar = "█" * max(1, round(20 * total / high)) if total else ""
+        bar = "█" * max(1, round(BAR_WIDTH * total / high)) if total else ""
         table.add_row(row["business_date"], f"{row['portfolio_margin']:,}", f"{total:,}", change, bar)
         previous = total
     console.print(table)

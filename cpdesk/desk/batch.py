@@ -85,9 +85,10 @@ def margin_batch(
         raise InputRejected(f"{name}: cannot read file: {exc.strerror or exc}") from None
     try:
         blocks = _account_blocks(raw, name, request.account_column, summary)
-        header = next(blocks, None)
-        if header is None:
+        first = next(blocks, None)
+        if first is None:
             return
+        header = first[1][0][1]  # the first block is the header row's
         seen: set[str] = set()
         for account, lines in blocks:
             if on_progress is not None:
@@ -97,7 +98,7 @@ def margin_batch(
                 item = AccountMargin(account, None, (_split(name, account, lines[0][0]),), len(lines))
             else:
                 seen.add(account)
-                item = _margin_one(rpf, name, header[1], account, lines, per_account, request.parameters)
+                item = _margin_one(rpf, name, header, account, lines, per_account, request.parameters)
             summary.accounts += 1
             if item.breakdown is None:
                 summary.failed += 1
@@ -129,8 +130,8 @@ Block = tuple[str, list[tuple[int, list[str]]]]
 
 def _account_blocks(
     raw: io.BufferedReader, name: str, account_column: str, summary: BatchSummary
-) -> Iterator[tuple[int, list[str]] | Block]:
-    """First the header (line, cells), then each run of rows of one account."""
+) -> Iterator[Block]:
+    """First the header row (as a block of one row), then each run of rows of one account."""
     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
     wanted = header_key(account_column)
@@ -144,7 +145,7 @@ def _account_blocks(
                         f"{name}:{reader.line_num}: no {account_column!r} column (columns: {', '.join(row)})"
                     )
                 column = keys.index(wanted)
-                yield (reader.line_num, row)
+                yield ("", [(reader.line_num, row)])
                 break
         else:
             raise InputRejected(f"{name}: no header row")

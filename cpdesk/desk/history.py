@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from cpdesk.connectors.errors import InputRejected
 from cpdesk.connectors.store.ledger import FileRow
 from cpdesk.desk.margin import MarginRequest, margin
 from cpdesk.engine.margin import MarginParameters
@@ -58,9 +59,13 @@ def margin_history(
     parameters: MarginParameters,
     flat_groups: Source | None = None,
 ) -> tuple[HistoryPoint, ...]:
-    """The portfolio's breakdown on each (date, RPF01) in turn."""
-    content = read_source(positions)
-    groups = read_source(flat_groups) if flat_groups is not None else None
+    """The portfolio's breakdown on each (date, RPF01) in turn. Raises InputRejected when the
+    positions (or flat groups) cannot be read at all."""
+    try:
+        content = read_source(positions)
+        groups = read_source(flat_groups) if flat_groups is not None else None
+    except OSError as exc:
+        raise InputRejected(f"cannot read file: {exc}") from None
     points = []
     for day, path in rpfs:
         request = MarginRequest(

@@ -8,6 +8,7 @@ naming the line, and the rows before it are kept.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 
 from cpdesk.engine.problems import Problem, ProblemCode
@@ -63,6 +64,7 @@ def read_csv_file(
     return shown, rows, unreadable
 
 
+@functools.lru_cache(maxsize=4096)  # a batch reads the same header names once per account
 def header_key(name: str) -> str:
     """A column name as cpdesk matches it: case, spaces and punctuation ignored."""
     return "".join(ch for ch in name.lower() if ch.isalnum())

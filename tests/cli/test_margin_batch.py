@@ -9,6 +9,7 @@ import io
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -151,8 +152,6 @@ def test_bad_per_account_parameters_stop_only_that_account(
 def test_csv_xlsx_and_parquet_hold_the_same_rows(
     rpf_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import pyarrow.parquet as pq
-
     rpf = _rpf(rpf_folder, 8)
     path = tmp_path / "all.csv"
     body = [f"{a},{CODES[i]},{100 * (i + 1)},{i}.00,{i + 1}.00" for i, a in enumerate("AABBBC")]
@@ -164,20 +163,26 @@ def test_csv_xlsx_and_parquet_hold_the_same_rows(
         out = tmp_path / f"results.{suffix}"
         assert main(["margin", "batch", "--rpf", str(rpf), "--positions", str(path), "--out", str(out)]) == 1
         assert f"written to {out}" in capsys.readouterr().err
-        if suffix == "csv":
-            read = list(csv.reader(io.StringIO(out.read_text())))
-            header, rows = read[0], [[c if c else None for c in r] for r in read[1:]]
-            rows = [[r[0], *(int(c) if c is not None else None for c in r[1:-1]), r[-1] or ""] for r in rows]
-        elif suffix == "xlsx":
-            sheet = load_workbook(out, read_only=True)["margin"]
-            values = [list(r) for r in sheet.iter_rows(values_only=True)]
-            header, rows = values[0], [[*r[:-1], r[-1] or ""] for r in values[1:]]
-        else:
-            table = pq.read_table(out).to_pylist()
-            header, rows = list(table[0]), [list(r.values()) for r in table]
+        header, rows = _read_results(out)
         assert list(header) == list(COLUMNS), suffix
         assert rows == as_values, suffix
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary left
+
+
+def _read_results(out: Path) -> tuple[list[Any], list[list[Any]]]:
+    """The header and rows of a results file, figures as int (None when blank), problems as text."""
+    import pyarrow.parquet as pq
+
+    if out.suffix == ".csv":
+        read = list(csv.reader(io.StringIO(out.read_text())))
+        rows = [[r[0], *(int(c) if c else None for c in r[1:-1]), r[-1]] for r in read[1:]]
+        return list(read[0]), rows
+    if out.suffix == ".xlsx":
+        sheet = load_workbook(out, read_only=True)["margin"]
+        values: list[list[Any]] = [list(r) for r in sheet.iter_rows(values_only=True)]
+        return values[0], [[*r[:-1], r[-1] or ""] for r in values[1:]]
+    table = pq.read_table(out).to_pylist()
+    return list(table[0]), [list(r.values()) for r in table]
 
 
 def test_an_unknown_suffix_or_missing_column_stops_before_any_work(

@@ -68,6 +68,9 @@ def test_three_archived_days_give_three_rows_each_equal_to_cpdesk_margin(
     assert [r["business_date"] for r in json.loads(capsys.readouterr().out)] == ["2021-05-06"]
     assert main([*args, "--from", "2021-06-01"]) == 1
     assert "no verified RPF01 in the ledger" in capsys.readouterr().err
+    missing = ["margin", "history", "--config", config, "--positions", str(tmp_path / "none.csv")]
+    assert main(missing) == 1
+    assert "cpdesk margin history: cannot read file: " in capsys.readouterr().err
 
     assert main(args) == 0
     screen = capsys.readouterr().out

@@ -46,7 +46,7 @@ def _check_shares(found: MarginAttribution) -> None:
         if p.sub_portfolio is not None:
             by_sub.setdefault(p.sub_portfolio, []).append((p.hvar_share_hkd, p.svar_share_hkd))
         else:
-            assert (p.hvar_share_hkd, p.svar_share_hkd) == (0, 0)
+            assert p.hvar_share_hkd == 0 == p.svar_share_hkd
     details = {s.label: s for s in found.result.portfolio.sub_portfolios}
     assert set(by_sub) == set(details) == {s.label for s in found.sub_portfolios}
     for sub in found.sub_portfolios:

@@ -20,6 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
+import numpy.typing as npt
 
 from cpdesk.engine.margin.calculator import MarginParameters, MarginResult, calculate_margin
 from cpdesk.engine.margin.kernel import scenario_pnl
@@ -161,7 +162,7 @@ def _explain_sub(
     return attribution, shares
 
 
-def _worst(pnl: np.ndarray, k: int) -> np.ndarray:  # type: ignore[type-arg]
+def _worst(pnl: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.intp]:
     """The k worst scenarios, worst first; ties in scenario order (the tail sum is the same)."""
     return np.argsort(pnl, kind="stable")[:k]
 

@@ -22,7 +22,13 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-from cpdesk.engine.margin.kernel import MAX_ABS_TERM_HKD, scenario_pnl, tail_sums
+from cpdesk.engine.margin.kernel import (
+    MAX_ABS_TERM_HKD,
+    PARALLEL_FROM_SUB_PORTFOLIOS,
+    scenario_pnl,
+    serial_tail_sums,
+    tail_sums,
+)
 from cpdesk.engine.numbers import round_off, tail_count
 from cpdesk.engine.problems import InputError, Problem, ProblemCode
 from cpdesk.engine.rpf.model import RiskParameterFile
@@ -143,7 +149,8 @@ def run_tails(
                 ]
             )
     if len(offsets) > 1:
-        tail_sums(
+        kernel = tail_sums if len(offsets) - 1 >= PARALLEL_FROM_SUB_PORTFOLIOS else serial_tail_sums
+        kernel(
             rpf.scenarios.returns,
             rpf.scenarios.max_abs_return,
             rows,
