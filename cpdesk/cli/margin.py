@@ -63,6 +63,9 @@ def register(commands: Any) -> None:
         "margin",
         help="HKSCC initial margin of a portfolio (VaR Platform guide §3)",
         description="Replicate HKSCC's total MTM and margin requirement from an RPF01 and positions.",
+        epilog="Also: cpdesk margin batch (every account of one file), cpdesk margin explain (which "
+        "positions drive the margin), cpdesk margin history (one portfolio on every archived RPF01); "
+        "each with --help.",
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(

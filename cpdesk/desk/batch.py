@@ -5,7 +5,9 @@ memory: an account's rows must stand together (as a back office exports them, so
 account). An account whose rows turn up again after another account's is reported as such, and
 none of its rows are margined (margined on its first block only, it would be understated). Each
 account is margined by ``calculate_margin`` exactly as ``cpdesk margin`` margins a file of its
-own; a bad row or parameter stops only its account.
+own; a bad row or parameter stops only its account, as does a line that is not UTF-8. Where
+the file cannot be read on (an unterminated quote), the accounts before are kept and the account
+the break falls in is reported, not margined.
 
 Per-account parameters come from an optional CSV: ``Account`` then any of ``cpdesk margin``'s
 parameter names (``multiplier``, ``ipo``, ``margin_credit``, ...), within the desk's bounds,
@@ -17,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -32,6 +35,7 @@ from cpdesk.engine.problems import InputError, Problem, ProblemCode, Severity, e
 from cpdesk.engine.rpf import RiskParameterFile
 
 ProgressCallback = Callable[[int, int], None]  # (bytes read, file size)
+NOT_UTF8 = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of bytes that are not UTF-8
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +94,13 @@ def margin_batch(
             return
         header = first[1][0][1]  # the first block is the header row's
         seen: set[str] = set()
-        for account, lines in blocks:
+        for account, lines, broken in blocks:
             if on_progress is not None:
                 on_progress(raw.tell(), size)
             summary.rows += len(lines)
-            if account in seen:
+            if broken is not None:
+                item = AccountMargin(account, None, (broken,), len(lines))
+            elif account in seen:
                 item = AccountMargin(account, None, (_split(name, account, lines[0][0]),), len(lines))
             else:
                 seen.add(account)
@@ -125,17 +131,22 @@ def margin_batch(
         summary.seconds = time.perf_counter() - began
 
 
-Block = tuple[str, list[tuple[int, list[str]]]]
+# An account, its rows (line, cells), and why it cannot be margined when the file broke off in it.
+Block = tuple[str, list[tuple[int, list[str]]], Problem | None]
 
 
 def _account_blocks(
     raw: io.BufferedReader, name: str, account_column: str, summary: BatchSummary
 ) -> Iterator[Block]:
     """First the header row (as a block of one row), then each run of rows of one account."""
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    # Bytes that are not UTF-8 are kept as surrogates and reported on their line: one bad line
+    # stops its account only.
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
     reader = csv.reader(text)
     wanted = header_key(account_column)
     column = -1
+    current: str | None = None
+    lines: list[tuple[int, list[str]]] = []
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
@@ -145,35 +156,30 @@ def _account_blocks(
                         f"{name}:{reader.line_num}: no {account_column!r} column (columns: {', '.join(row)})"
                     )
                 column = keys.index(wanted)
-                yield ("", [(reader.line_num, row)])
+                yield ("", [(reader.line_num, row)], None)
                 break
         else:
             raise InputRejected(f"{name}: no header row")
-        current: str | None = None
-        lines: list[tuple[int, list[str]]] = []
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
             account = row[column].strip() if column < len(row) else ""
             if account != current and lines:
-                yield (current or "", lines)
+                yield (current or "", lines, None)
                 lines = []
             current = account
             lines.append((reader.line_num, row))
-        if lines:
-            yield (current or "", lines)
     except csv.Error as exc:
-        summary.problems.append(_unreadable(name, reader.line_num, str(exc)))
-    except UnicodeDecodeError as exc:
-        summary.problems.append(
-            Problem(
-                name,
-                reader.line_num + 1,
-                None,
-                f"not UTF-8 text ({exc.reason}); the rest of the file is not read",
-                code=ProblemCode.ENCODING,
+        broken = _unreadable(name, reader.line_num, str(exc))
+        summary.problems.append(broken)
+        if lines:  # its rows may go on past the break: margined on part of them, it would be understated
+            why = (
+                f"the file breaks off at line {broken.line} before this account's rows may end: not margined"
             )
-        )
+            yield (current or "", lines, replace(broken, message=why))
+        return
+    if lines:
+        yield (current or "", lines, None)
 
 
 def _unreadable(name: str, line: int, error: str) -> Problem:
@@ -214,6 +220,12 @@ def _margin_one(
     if not account:
         problem = Problem(name, lines[0][0], "Account", "account is empty", code=ProblemCode.EMPTY_VALUE)
         return AccountMargin(account, None, (problem,), len(lines))
+    undecodable = [line for line, row in lines if NOT_UTF8.search(",".join(row))]
+    if undecodable:
+        problems = tuple(
+            Problem(name, line, None, "not UTF-8 text", code=ProblemCode.ENCODING) for line in undecodable
+        )
+        return AccountMargin(account, None, problems, len(lines))
     parameters = per_account.get(account, base)
     if isinstance(parameters, Problem):
         return AccountMargin(account, None, (parameters,), len(lines))

@@ -55,7 +55,11 @@ def read_file(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT_BYTES) ->
         raise FileRefused(path, f"is {info.st_size:,} bytes; cpdesk reads at most {limit:,} here")
     try:
         with Path(path).open("rb") as handle:
-            data = handle.read(limit + 1)
+            # As many bytes as the file holds, and one more to see it grow: read(limit + 1) would
+            # reserve 2 GiB of address space for every small file.
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:
+                data += handle.read(limit + 1 - len(data))
     except OSError as exc:
         raise FileRefused(path, exc.strerror or str(exc)) from None
     if len(data) > limit:

@@ -198,3 +198,31 @@ def test_an_unknown_suffix_or_missing_column_stops_before_any_work(
     assert "no 'Client' column" in capsys.readouterr().err
     assert main(["margin", "batch", "--rpf", str(rpf), "--positions", str(tmp_path / "none.csv")]) == 1
     assert "cannot read file" in capsys.readouterr().err
+
+
+def test_a_line_that_is_not_utf8_stops_its_account_and_a_broken_quote_the_rest(
+    rpf_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rpf = _rpf(rpf_folder, 3)
+    good = f"{HEADER}\nA,{CODES[0]},100,10.00,10.00\nB,{CODES[1]},100,10.00,10.00\n".encode()
+    path = tmp_path / "all.csv"
+    path.write_bytes(good + b"C,\xff\xfe,1,1,1\n" + f"D,{CODES[2]},5,1.00,1.00\n".encode())
+    code, rows, err = _batch(capsys, "--rpf", str(rpf), "--positions", str(path))
+    assert code == 1
+    assert [(row["account"], row["problems"]) for row in rows] == [
+        ("A", []),
+        ("B", []),
+        ("C", [f"{path}:4: not UTF-8 text"]),
+        ("D", []),
+    ]
+
+    path.write_bytes(good + b'C,"' + b"x" * 140_000 + b"\n")
+    code, rows, err = _batch(capsys, "--rpf", str(rpf), "--positions", str(path))
+    assert code == 1
+    assert [row["account"] for row in rows] == ["A", "B"]  # B's rows might go on past the break
+    assert rows[0]["problems"] == []
+    assert rows[1]["problems"] == [
+        f"{path}:4: the file breaks off at line 4 before this account's rows may end: not margined"
+    ]
+    assert f"{path}:4: a field is longer than 131,072 characters" in err
+    assert "the rest of the file is not read" in err
