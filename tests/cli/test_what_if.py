@@ -58,3 +58,37 @@ def test_the_table_and_a_bad_what_if_row(tmp_path: Path, capsys: pytest.CaptureF
     trades.write_text("InstrumentID,Quantity,ContractValue,MarketValue\n700,ten,1,1\n")
     assert main([*GUIDE, "--what-if", str(trades)]) == 1
     assert "what-if.csv:2: [Quantity]" in capsys.readouterr().err
+
+
+def test_adding_and_removing_each_guide_position_equals_a_full_recalculation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On the guide's sample with the guide's inputs: for each position, a what-if set that removes
+    it and one that adds it once more; every figure after equals `cpdesk margin` on the changed
+    portfolio's own file."""
+    header, *rows = samples.GUIDE_POSITIONS.read_text().splitlines()
+    trades = ["Scenario," + header]
+    for row in rows:
+        code, quantity, contract, market = row.split(",")
+        trades.append(f"remove {code},{code},{-int(quantity)},{-int(contract)},{-int(market)}")
+        trades.append(f"add {code},{row}")
+    what_if = tmp_path / "each.csv"
+    what_if.write_text("\n".join(trades) + "\n")
+    assert main([*GUIDE, "--what-if", str(what_if), "--json"]) == 0
+    scenarios = {s["name"]: s for s in json.loads(capsys.readouterr().out)["scenarios"]}
+    assert len(scenarios) == 2 * len(rows)
+
+    positions_at = GUIDE.index("--positions") + 1
+    for n, row in enumerate(rows):
+        code = row.split(",")[0]
+        for name, changed in (
+            (f"remove {code}", rows[:n] + rows[n + 1 :]),
+            (f"add {code}", [*rows, row]),
+        ):
+            portfolio = tmp_path / "changed.csv"
+            portfolio.write_text("\n".join([header, *changed]) + "\n")
+            args = [*GUIDE[:positions_at], str(portfolio), *GUIDE[positions_at + 1 :], "--json"]
+            assert main(args) == 0
+            full = json.loads(capsys.readouterr().out)
+            after = scenarios[name]["after"]
+            assert after == {field: full[field] for field in after}, name
