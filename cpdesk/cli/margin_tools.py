@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -127,8 +128,14 @@ def run_batch(args: argparse.Namespace) -> int:
         def progress(done: int, size: int) -> None:
             bar.update(task, completed=done, total=size, accounts=summary.accounts)
 
+        def say(line: str) -> None:
+            if show_bar:  # above the live bar, one line each (for grep), never wrapped
+                bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+            else:
+                print(line, file=sys.stderr)
+
         items = Desk.margin_batch(request, batch, summary, progress)
-        reported = _reporting(items)
+        reported = _reporting(items, say)
         if args.out is not None:
             write_results(reported, args.out)
         elif args.json:
@@ -148,12 +155,12 @@ def run_batch(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if summary.failed or any(p.is_error for p in summary.problems) else EXIT_OK
 
 
-def _reporting(items: Any) -> Any:
-    """The items, each bad account's problems said on stderr as it passes."""
+def _reporting(items: Any, say: Callable[[str], None]) -> Any:
+    """The items, each bad account's problems said as it passes."""
     for item in items:
         if not item.ok:
             for problem in item.problems:
-                print(f"account {item.account}: {problem}", file=sys.stderr)  # one line each, for grep
+                say(f"account {item.account}: {problem}")
         yield item
 
 
