@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from cpdesk.cli.main import main
+from cpdesk.desk import batch as batch_module
 from cpdesk.desk.batch_files import COLUMNS, FIGURES
 from cpdesk.engine.rpf.synthetic import synthetic_rpf_lines, universe
 
@@ -68,16 +69,26 @@ def _batch(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[di
     return code, json.loads(captured.out), captured.err
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.sampled_from([3, 5, 8]), portfolios=accounts, multiplier=st.sampled_from(["1", "2.5"]))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.sampled_from([3, 5, 8]),
+    portfolios=accounts,
+    multiplier=st.sampled_from(["1", "2.5"]),
+    chunk=st.sampled_from([2, 4096]),
+)
 def test_each_account_equals_cpdesk_margin_run_alone(
     rpf_folder: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
     seed: int,
     portfolios: list[list[str]],
     multiplier: str,
+    chunk: int,
 ) -> None:
+    # The batch margins accounts a chunk at a time: a small chunk puts accounts on both sides of
+    # its boundaries.
+    monkeypatch.setattr(batch_module._Chunk, "ACCOUNTS", chunk)
     rpf = _rpf(rpf_folder, seed)
     lines = [HEADER, *(f"C{n:03},{row}" for n, rows in enumerate(portfolios) for row in rows)]
     everyone = tmp_path / "all.csv"

@@ -30,7 +30,8 @@ def test_a_long_and_a_short_row_of_one_stock_are_margined_as_their_net(guide_rpf
 def test_the_batch_nets_the_same_way(guide_rpf: RiskParameterFile) -> None:
     batch = PortfolioBatch.of([[LONG, SHORT], [NET]])
     margins = portfolio_margin_batch(guide_rpf, batch, frozenset(), MarginParameters().floor_rate)
-    assert list(margins) == [3_300_000, 3_300_000]
+    assert margins.margin.tolist() == [3_300_000, 3_300_000]
+    assert margins.floor == [3_300_000, 3_300_000]
 
 
 def test_netting_keeps_the_first_seen_order_and_sums_exactly() -> None:

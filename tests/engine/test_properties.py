@@ -122,12 +122,15 @@ def test_components_are_never_negative(rpf: RiskParameterFile, portfolio: list[P
 def test_batch_equals_one_at_a_time(rpf: RiskParameterFile, many: list[list[Position]], ipo: bool) -> None:
     params = PARAMS if ipo else replace(PARAMS, ipo_codes=frozenset())
     batch = portfolio_margin_batch(rpf, PortfolioBatch.of(many), params.ipo_codes, params.floor_rate)
-    singles = [calculate_margin(rpf, p, params).breakdown.portfolio_margin for p in many]
-    assert batch.tolist() == singles
+    singles = [calculate_margin(rpf, p, params).breakdown for p in many]
+    assert batch.margin.tolist() == [b.portfolio_margin for b in singles]
+    assert batch.floor == [b.portfolio_margin_floor for b in singles]
 
 
 def test_empty_batch_and_empty_portfolio(rpf: RiskParameterFile) -> None:
-    assert portfolio_margin_batch(rpf, PortfolioBatch.of([[], []]), IPO, Decimal("0.025")).tolist() == [0, 0]
+    empties = portfolio_margin_batch(rpf, PortfolioBatch.of([[], []]), IPO, Decimal("0.025"))
+    assert empties.margin.tolist() == [0, 0]
+    assert empties.floor == [0, 0]
     empty = calculate_margin(rpf, [], PARAMS).breakdown
     assert empty.total == 0
     assert empty.aggregated_rounded == 0

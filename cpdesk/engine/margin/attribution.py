@@ -8,8 +8,9 @@ A position's share is the sum of its terms over the sub-portfolio's k worst scen
 the shares of a sub-portfolio add up to ``tail sum / k``, its expected shortfall before the
 floor, as exact fractions. A sub-portfolio whose tail is a gain has an expected shortfall of zero
 (the guide clamps it) and so do its positions' shares: they add up to what the margin uses. Standalone and
-incremental margins are full recalculations (``calculate_margin`` on the position alone and on
-the portfolio without it), never approximations.
+incremental margins are full recalculations (the position alone and the portfolio without it,
+margined together through the columnar engine, which gives ``calculate_margin``'s figures), never
+approximations.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cpdesk.engine.margin.calculator import MarginParameters, MarginResult, calculate_margin
+from cpdesk.engine.margin.columnar import breakdowns_of
 from cpdesk.engine.margin.kernel import scenario_pnl
 from cpdesk.engine.margin.portfolio import SubPortfolioTail
 from cpdesk.engine.margin.positions import Position, net_by_instrument
@@ -99,19 +101,22 @@ def attribute_margin(
         for code, (h, s) in explained[1].items():
             hvar_share[code], svar_share[code] = h, s
             member_of[code] = sub.label
+    # 2n full recalculations, margined together (the columnar path gives calculate_margin's figures).
+    recalculated = breakdowns_of(
+        rpf, [*([p] for p in netted), *([q for q in netted if q is not p] for p in netted)], params
+    )
+    alone, without = recalculated[: len(netted)], recalculated[len(netted) :]
     rows = tuple(
         PositionAttribution(
             p,
             member_of.get(p.instrument_id),
             hvar_share.get(p.instrument_id, Fraction(0)),
             svar_share.get(p.instrument_id, Fraction(0)),
-            calculate_margin(rpf, (p,), params).breakdown.aggregated,
-            whole.aggregated - without.aggregated,
-            whole.total - without.total,
+            standalone.aggregated,
+            whole.aggregated - rest.aggregated,
+            whole.total - rest.total,
         )
-        for p, without in (
-            (p, calculate_margin(rpf, [q for q in netted if q is not p], params).breakdown) for p in netted
-        )
+        for p, standalone, rest in zip(netted, alone, without, strict=True)
     )
     return MarginAttribution(result, rows, tuple(subs), _components(result))
 

@@ -17,8 +17,9 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-from cpdesk.engine.margin.portfolio import NON_IPO, TailParameters, combine, ipo_code_of, run_tails
+from cpdesk.engine.margin.portfolio import NON_IPO, combine, ipo_code_of, run_tails, tail_parameters
 from cpdesk.engine.margin.positions import Position, net_by_instrument
+from cpdesk.engine.numbers import round_off
 from cpdesk.engine.rpf.model import RiskParameterFile
 
 IntArray = npt.NDArray[np.int64]
@@ -53,10 +54,16 @@ class PortfolioBatch:
         return len(self.offsets) - 1
 
 
+@dataclass(frozen=True, eq=False)
+class BatchPortfolioMargins:
+    margin: IntArray  # portfolio margin per portfolio, HKD
+    floor: list[int]  # its floor rounded off, HKD (the breakdown's portfolio_margin_floor)
+
+
 def portfolio_margin_batch(
     rpf: RiskParameterFile, batch: PortfolioBatch, ipo_codes: frozenset[str], floor_rate: Decimal
-) -> IntArray:
-    """Portfolio margin in HKD of every portfolio of the batch."""
+) -> BatchPortfolioMargins:
+    """Portfolio margin in HKD of every portfolio of the batch, and its floor."""
     index = rpf.scenarios.index
     ipo_list = sorted(ipo_codes)
     group_of = {NON_IPO: 0, **{code: n + 1 for n, code in enumerate(ipo_list)}}
@@ -90,10 +97,11 @@ def portfolio_margin_batch(
     sub_portfolio = sub_key[starts] // (len(ipo_list) + 1)
 
     margins = np.zeros(len(batch), dtype=np.int64)
+    floors = [0] * len(batch)
     if not len(sub_portfolio):
-        return margins
-    tail = TailParameters.of(rpf)
-    sums = run_tails(rpf, rows, cents, offsets, tail)
+        return BatchPortfolioMargins(margins, floors)
+    tail = tail_parameters(rpf)
+    hvar, svar = run_tails(rpf, rows, cents, offsets, tail)
 
     # Per portfolio (positions are sorted by portfolio): its run of sub-portfolios and its
     # floor base from the FieldType 1/2 positions, in exact integer cents.
@@ -103,9 +111,9 @@ def portfolio_margin_batch(
     long_cents = np.add.reduceat(np.where(cents > 0, cents, 0), row_starts).tolist() if len(cents) else []
     short_cents = np.add.reduceat(np.where(cents < 0, -cents, 0), row_starts).tolist() if len(cents) else []
     floor_rate_ratio = Fraction(floor_rate)
-    hvar = sums[:, 0].tolist()
-    svar = sums[:, 1].tolist()
     for n, (first, last) in enumerate(itertools.pairwise(sub_bounds)):
         floor = floor_rate_ratio * Fraction(max(long_cents[n], short_cents[n]), 100)
-        margins[int(sub_portfolio[first])] = combine(hvar[first:last], svar[first:last], tail, floor)[1]
-    return margins
+        owner = int(sub_portfolio[first])
+        margins[owner] = combine(hvar[first:last], svar[first:last], tail, floor)[1]
+        floors[owner] = round_off(floor)
+    return BatchPortfolioMargins(margins, floors)

@@ -7,6 +7,7 @@ summary (§3.2.7) as whole HKD.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,7 +20,6 @@ from cpdesk.engine.margin.components import (
     PositionLimitInputs,
     PositionLimitResult,
     StructuredProductCharge,
-    corporate_action_info,
     corporate_action_margin,
     flat_rate_margin,
     holiday_addon,
@@ -27,11 +27,15 @@ from cpdesk.engine.margin.components import (
     position_limit_addon,
     structured_product_addon,
 )
+from cpdesk.engine.margin.instruments import corporate_action_info, instrument_table
 from cpdesk.engine.margin.portfolio import PortfolioMarginDetail, portfolio_margin
 from cpdesk.engine.margin.positions import Position, net_by_instrument
 from cpdesk.engine.numbers import round_off, round_up_to_multiple
 from cpdesk.engine.problems import Problem, ProblemCode, Severity
-from cpdesk.engine.rpf.model import FieldType, RiskParameterFile
+from cpdesk.engine.rpf.model import (
+    FieldType,
+    RiskParameterFile,
+)
 
 DEFAULT_FLOOR_RATE = Decimal("0.025")
 DEFAULT_MARGIN_CREDIT_HKD = Decimal(5_000_000)
@@ -99,19 +103,15 @@ class MarginResult:
     warnings: tuple[Problem, ...] = field(default=())
 
 
+@functools.lru_cache(maxsize=256)
+def whole_hkd(amount: Decimal) -> int:
+    """A parameter amount rounded off to whole HKD (cached: the same few amounts, every call)."""
+    return round_off(amount)
+
+
 def identify(rpf: RiskParameterFile, positions: Sequence[Position]) -> list[tuple[str, frozenset[FieldType]]]:
     """§3.2.2's identification table: each position code with the FieldTypes that apply."""
     return [(p.instrument_id, applicable_field_types(rpf, p.instrument_id)) for p in positions]
-
-
-def _in_rpf(rpf: RiskParameterFile, instrument: str) -> bool:
-    return (
-        instrument in rpf.scenarios.index
-        or instrument in rpf.flat_rates
-        or instrument in rpf.beta_hedge
-        or instrument in rpf.deltas
-        or corporate_action_info(rpf, instrument) is not None
-    )
 
 
 def applicable_field_types(rpf: RiskParameterFile, instrument: str) -> frozenset[FieldType]:
@@ -138,6 +138,18 @@ def calculate_margin(
 ) -> MarginResult:
     params = parameters or MarginParameters()
     positions = net_by_instrument(positions)
+    codes = [p.instrument_id for p in positions]
+    terms = instrument_table(rpf).many(codes)
+    # Each component takes the positions the RPF gives it terms for (comprehensions: this is the
+    # hot path of every margin cell and batch account).
+    pairs = list(zip(positions, terms, strict=True))
+    flat = [(item, found.flat_rate) for item, found in pairs if found.flat_rate is not None]
+    liquidation = [(item, found) for item, found in pairs if found.liquidation_group is not None]
+    products = [
+        (item, found.structured_product) for item, found in pairs if found.structured_product is not None
+    ]
+    actions = [(item, found.corporate_action) for item, found in pairs if found.corporate_action is not None]
+    unknown = [item.instrument_id for item, found in pairs if not found.in_rpf]
     warnings = tuple(
         Problem(
             "positions",
@@ -147,27 +159,22 @@ def calculate_margin(
             Severity.WARNING,
             ProblemCode.UNKNOWN_INSTRUMENT,
         )
-        for instrument in dict.fromkeys(p.instrument_id for p in positions)
-        if not _in_rpf(rpf, instrument)
+        for instrument in unknown
     )
 
     pm = portfolio_margin(
-        rpf,
-        [p.instrument_id for p in positions],
-        [p.market_value_cents for p in positions],
-        params.ipo_codes,
-        params.floor_rate,
+        rpf, codes, [p.market_value_cents for p in positions], params.ipo_codes, params.floor_rate, terms
     )
-    flat = flat_rate_margin(rpf, positions, params.flat_rate_multiplier, params.flat_groups)
-    lra = liquidation_risk_addon(rpf, positions, params.hedge_instrument)
-    sp_charges, spa = structured_product_addon(rpf, positions, params.minimum_tick_size_hkd)
-    ca_charges, ca = corporate_action_margin(rpf, positions)
+    flat_rate = flat_rate_margin(flat, params.flat_rate_multiplier, params.flat_groups)
+    lra = liquidation_risk_addon(rpf, liquidation, params.hedge_instrument)
+    sp_charges, spa = structured_product_addon(products, params.minimum_tick_size_hkd)
+    ca_charges, ca = corporate_action_margin(actions)
     holiday = (
-        holiday_addon(pm.margin_hkd, flat.margin_hkd, rpf.header.holiday_factor) if params.holiday else 0
+        holiday_addon(pm.margin_hkd, flat_rate.margin_hkd, rpf.header.holiday_factor) if params.holiday else 0
     )
 
     before_holiday = (
-        pm.margin_hkd + flat.margin_hkd + lra.instrument_level_hkd + lra.portfolio_level_hkd + spa + ca
+        pm.margin_hkd + flat_rate.margin_hkd + lra.instrument_level_hkd + lra.portfolio_level_hkd + spa + ca
     )
     aggregated = before_holiday + holiday
     rounding = rpf.header.rounding_hkd
@@ -177,16 +184,16 @@ def calculate_margin(
     favourable = max(mtm, 0)
     requirement = max(-mtm, 0)
     net_margin = max(0, aggregated_rounded - favourable)
-    credit = round_off(params.margin_credit_hkd)
+    credit = whole_hkd(params.margin_credit_hkd)
     after_credit = max(0, net_margin - credit)
     pla = position_limit_addon(marks, params.position_limit, before_holiday, rounding, after_credit)
-    credit_risk = round_off(params.credit_risk_addon_hkd)
-    adhoc = round_off(params.adhoc_addon_hkd)
+    credit_risk = whole_hkd(params.credit_risk_addon_hkd)
+    adhoc = whole_hkd(params.adhoc_addon_hkd)
     total = after_credit + requirement + pla.addon_hkd + credit_risk + adhoc
 
     breakdown = MarginBreakdown(
         portfolio_margin=pm.margin_hkd,
-        flat_rate_margin=flat.margin_hkd,
+        flat_rate_margin=flat_rate.margin_hkd,
         lra_instrument=lra.instrument_level_hkd,
         lra_portfolio=lra.portfolio_level_hkd,
         structured_product_addon=spa,
@@ -206,4 +213,4 @@ def calculate_margin(
         margin_credit=credit,
         portfolio_margin_floor=round_off(pm.floor_hkd),
     )
-    return MarginResult(breakdown, pm, flat, lra, sp_charges, ca_charges, pla, warnings)
+    return MarginResult(breakdown, pm, flat_rate, lra, sp_charges, ca_charges, pla, warnings)

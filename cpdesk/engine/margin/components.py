@@ -6,16 +6,24 @@ Each function is ``(inputs, parameters) -> result`` over exact decimals; amounts
 
 from __future__ import annotations
 
+import decimal
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
+from cpdesk.engine.margin.instruments import InstrumentTerms
 from cpdesk.engine.margin.positions import Position
-from cpdesk.engine.numbers import EXACT, round_cents, round_off, round_up_to_multiple
+from cpdesk.engine.numbers import EXACT, round_off, round_up_to_multiple
 from cpdesk.engine.problems import InputError, Problem, ProblemCode
-from cpdesk.engine.rpf.model import BENEFIT_PREFIXES, BetaHedgeInfo, CorporateActionInfo, RiskParameterFile
+from cpdesk.engine.rpf.model import (
+    BetaHedgeInfo,
+    CorporateActionInfo,
+    RiskParameterFile,
+    StructuredProductInfo,
+)
 
 ZERO = Decimal(0)
 
@@ -50,22 +58,19 @@ DEFAULT_FLAT_GROUP = "all Tier N"
 
 
 def flat_rate_margin(
-    rpf: RiskParameterFile,
-    positions: Sequence[Position],
+    items: Sequence[tuple[Position, Decimal]],
     multiplier: Decimal,
     groups: Mapping[str, str] | None,
 ) -> FlatRateResult:
     """Per group take the side with the larger absolute MV (on a tie the larger margin), sum
     |MV| x FieldType 3 rate over that side, add the groups, x the participant multiplier.
 
-    Without a group file every Tier N position is in one group (the NGRM briefing's example).
-    With one, an instrument it does not list is a group of its own (the conservative choice).
+    ``items`` are the positions with a FieldType 3 rate, each with its rate. Without a group
+    file every Tier N position is in one group (the NGRM briefing's example). With one, an
+    instrument it does not list is a group of its own (the conservative choice).
     """
     sums: dict[str, list[Decimal]] = {}
-    for item in positions:
-        rate = rpf.flat_rates.get(item.instrument_id)
-        if rate is None:
-            continue
+    for item, rate in items:
         if groups is None:
             group = DEFAULT_FLAT_GROUP
         else:
@@ -118,38 +123,32 @@ def _liquidation_group(
 
 @dataclass(frozen=True, slots=True)
 class LiquidationResult:
-    groups: tuple[LiquidationGroup, ...]
     hedge_instrument: str
     beta_hedge_total_hkd: Decimal
     instrument_level_hkd: int
     portfolio_level_hkd: int
+    delta_equivalent_mv_hkd: tuple[tuple[str, Decimal], ...]  # per underlying group
+    stocks: Mapping[str, BetaHedgeInfo]  # the RPF's FieldType 4 rows
+
+    @property
+    def groups(self) -> tuple[LiquidationGroup, ...]:
+        """Each underlying group's figures (built when asked for: most callers want totals)."""
+        return tuple(_liquidation_group(g, mv, self.stocks[g]) for g, mv in self.delta_equivalent_mv_hkd)
 
 
 def liquidation_risk_addon(
-    rpf: RiskParameterFile, positions: Sequence[Position], hedge_instrument: str
+    rpf: RiskParameterFile, items: Sequence[tuple[Position, InstrumentTerms]], hedge_instrument: str
 ) -> LiquidationResult:
     """Instrument-level LRA per underlying group and portfolio-level LRA against the hedge.
 
-    Delta-equivalent MV = quantity x cash delta per quantity, from FieldType 5 for structured
-    products (grouped under their underlying) and FieldType 4 for stocks.
+    ``items`` are the positions with a liquidation group. Delta-equivalent MV = quantity x cash
+    delta per quantity, from FieldType 5 for structured products (grouped under their
+    underlying) and FieldType 4 for stocks.
     """
-    delta_mv: dict[str, Decimal] = {}
-    deltas, stocks, multiply = rpf.deltas, rpf.beta_hedge, EXACT.multiply
-    for item in positions:
-        delta = deltas.get(item.instrument_id)
-        if delta is not None:
-            group, cash_delta = delta.underlying_group, delta.cash_delta_per_quantity_hkd
-        else:
-            stock = stocks.get(item.instrument_id)
-            if stock is None:
-                continue
-            group, cash_delta = item.instrument_id, stock.cash_delta_per_quantity_hkd
-        delta_mv[group] = delta_mv.get(group, ZERO) + multiply(item.quantity, cash_delta)
-    # The parser guarantees every FieldType 5 underlying group has a FieldType 4 row.
-    groups = [_liquidation_group(underlying, mv, stocks[underlying]) for underlying, mv in delta_mv.items()]
-    if not groups:
-        return LiquidationResult((), hedge_instrument, ZERO, 0, 0)
-    hedge = rpf.beta_hedge.get(hedge_instrument)
+    stocks = rpf.beta_hedge
+    if not items:
+        return LiquidationResult(hedge_instrument, ZERO, 0, 0, (), stocks)
+    hedge = stocks.get(hedge_instrument)
     if hedge is None:
         raise InputError(
             [
@@ -162,11 +161,38 @@ def liquidation_risk_addon(
                 )
             ]
         )
-    instrument_level = round_off(sum((g.instrument_lra_hkd for g in groups), ZERO))
-    beta_total = sum((g.beta_hedge_mv_hkd for g in groups), ZERO)
-    excess = max(abs(beta_total) - hedge.threshold_hkd, ZERO)
-    portfolio_level = round_off(EXACT.multiply(excess, hedge.bucket_rate))
-    return LiquidationResult(tuple(groups), hedge_instrument, beta_total, instrument_level, portfolio_level)
+    with decimal.localcontext(EXACT):  # plain operators below are exact (and faster than EXACT.op)
+        change = [item.quantity * terms.cash_delta_per_quantity_hkd for item, terms in items]  # type: ignore[operator]
+        # The items all have a liquidation group (the caller's filter): str, not None.
+        groups = cast(list[str], [terms.liquidation_group for _, terms in items])
+        infos: list[BetaHedgeInfo] = [terms.liquidation_info for _, terms in items]  # type: ignore[misc]
+        if len(set(groups)) == len(groups):  # one position per group: no summing needed
+            delta_mv = dict(zip(groups, change, strict=True))
+        else:
+            delta_mv = {}
+            for group, mv in zip(groups, change, strict=True):
+                delta_mv[group] = delta_mv[group] + mv if group in delta_mv else mv
+            infos = [stocks[group] for group in delta_mv]
+        mvs = list(delta_mv.values())
+        beta_total = sum(map(operator.mul, mvs, [info.beta for info in infos]), ZERO)
+        instrument_total = sum(
+            [
+                (abs(mv) - info.threshold_hkd) * info.bucket_rate
+                for mv, info in zip(mvs, infos, strict=True)
+                if abs(mv) > info.threshold_hkd
+            ],
+            ZERO,
+        )
+        excess = max(abs(beta_total) - hedge.threshold_hkd, ZERO)
+        portfolio_level = round_off(excess * hedge.bucket_rate)
+    return LiquidationResult(
+        hedge_instrument,
+        beta_total,
+        round_off(instrument_total),
+        portfolio_level,
+        tuple(delta_mv.items()),
+        stocks,
+    )
 
 
 # -- structured product add-on (§3.2.4.4) ------------------------------------------------
@@ -181,13 +207,12 @@ class StructuredProductCharge:
 
 
 def structured_product_addon(
-    rpf: RiskParameterFile, positions: Sequence[Position], minimum_tick_size: Decimal
+    items: Sequence[tuple[Position, StructuredProductInfo]], minimum_tick_size: Decimal
 ) -> tuple[tuple[StructuredProductCharge, ...], int]:
     """Long FieldType 6 positions: quantity x tick size multiplier x minimum tick size."""
     charges = []
-    for item in positions:
-        info = rpf.structured_products.get(item.instrument_id)
-        if info is None or item.quantity <= 0:
+    for item, info in items:
+        if item.quantity <= 0:
             continue
         addon = EXACT.multiply(EXACT.multiply(item.quantity, info.tick_size_multiplier), minimum_tick_size)
         charges.append(
@@ -207,22 +232,12 @@ class CorporateActionCharge:
     margin_hkd: int
 
 
-def corporate_action_info(rpf: RiskParameterFile, position_code: str) -> CorporateActionInfo | None:
-    """FieldType 7 row for a ``DSP``/``SRI``/``DIV`` + code position, if any."""
-    benefit = BENEFIT_PREFIXES.get(position_code[:3].upper())
-    if benefit is None:
-        return None
-    return rpf.corporate_actions.get((position_code[3:], benefit))
-
-
 def corporate_action_margin(
-    rpf: RiskParameterFile, positions: Sequence[Position]
+    items: Sequence[tuple[Position, CorporateActionInfo]],
 ) -> tuple[tuple[CorporateActionCharge, ...], int]:
+    """``items``: the entitlement positions (DSP/SRI/DIV codes) with their FieldType 7 rows."""
     charges = []
-    for item in positions:
-        info = corporate_action_info(rpf, item.instrument_id)
-        if info is None:
-            continue
+    for item, info in items:
         net = item.market_value_hkd - item.contract_value_hkd
         rate = info.short_addon_rate if net < 0 else info.long_addon_rate
         term = round_off(abs(EXACT.multiply(net, rate)))  # footnote 37: each term rounded
@@ -247,9 +262,12 @@ class MarkToMarket:
 
     @classmethod
     def of(cls, positions: Sequence[Position]) -> MarkToMarket:
+        # round_cents inlined: this runs for every position of every portfolio.
+        market = [p.market_value_cents for p in positions]
+        contract = [p.contract_value_cents for p in positions]
         return cls(
-            sum(round_cents(p.market_value_cents) for p in positions),
-            sum(round_cents(p.contract_value_cents) for p in positions),
+            sum([(c + 50) // 100 if c >= 0 else -((50 - c) // 100) for c in market]),
+            sum([(c + 50) // 100 if c >= 0 else -((50 - c) // 100) for c in contract]),
         )
 
     @property

@@ -53,8 +53,10 @@ def exact_rounded_term(mv_cents: np.int64, ret: np.float64) -> float:  # pragma:
 @nb.njit(cache=True, nogil=True, inline="always")
 def _accumulate_row(
     acc: FloatArray, returns: FloatArray, row: np.int64, mv: np.float64, mv_cents: np.int64, bound: np.float64
-) -> None:  # pragma: no cover - compiled
-    tolerance = _TIE_TOLERANCE * (abs(mv) * bound + 1.0)
+) -> float:  # pragma: no cover - compiled
+    """Add the row's rounded terms to ``acc``; returns the bound on their size, |mv| x max |r|."""
+    largest = abs(mv) * bound
+    tolerance = _TIE_TOLERANCE * (largest + 1.0)
     width = acc.shape[0]
     near_ties = 0
     for s in range(width):
@@ -72,6 +74,7 @@ def _accumulate_row(
             gap = y - whole
             if gap < tolerance or gap > 1.0 - tolerance:
                 acc[s] += exact_rounded_term(mv_cents, returns[row, s]) - np.copysign(whole, x)
+    return largest
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -108,9 +111,12 @@ def _sub_portfolio_tails(
     p: int,
 ) -> None:  # pragma: no cover - compiled
     acc = np.zeros(returns.shape[1])
+    largest = 0.0
     for j in range(offsets[p], offsets[p + 1]):
-        _accumulate_row(acc, returns, rows[j], mv[j], mv_cents[j], max_abs[rows[j]])
+        largest = max(largest, _accumulate_row(acc, returns, rows[j], mv[j], mv_cents[j], max_abs[rows[j]]))
     _store_tails(acc, hvar_count, hvar_k, svar_k, out, p)
+    if out.shape[1] > 2:
+        out[p, 2] = largest
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
@@ -127,7 +133,9 @@ def tail_sums(
     out: FloatArray,
 ) -> None:  # pragma: no cover - compiled
     """For each sub-portfolio ``p`` (positions ``offsets[p]:offsets[p+1]``): the sums of its
-    ``hvar_k`` worst HVaR and ``svar_k`` worst SVaR scenario P&Ls, into ``out[p, 0:2]``."""
+    ``hvar_k`` worst HVaR and ``svar_k`` worst SVaR scenario P&Ls, into ``out[p, 0:2]``; and
+    where ``out`` has a third column, the bound on its largest term |mv| x max |r| (HKD), which
+    the caller checks against MAX_ABS_TERM_HKD."""
     for p in prange(offsets.shape[0] - 1):
         _sub_portfolio_tails(
             returns, max_abs, rows, mv, mv_cents, offsets, hvar_count, hvar_k, svar_k, out, p

@@ -14,6 +14,9 @@ The combination is done in integers (exact ratios), never in floating point.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +25,7 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
+from cpdesk.engine.margin.instruments import NO_ROW, InstrumentTerms, instrument_table
 from cpdesk.engine.margin.kernel import (
     MAX_ABS_TERM_HKD,
     PARALLEL_FROM_SUB_PORTFOLIOS,
@@ -62,16 +66,36 @@ class TailParameters:
         )
 
 
+_TAILS: weakref.WeakKeyDictionary[RiskParameterFile, TailParameters] = weakref.WeakKeyDictionary()
+
+
+def tail_parameters(rpf: RiskParameterFile) -> TailParameters:
+    """The RPF's :class:`TailParameters`, worked out once per RPF."""
+    found = _TAILS.get(rpf)
+    if found is None:
+        found = _TAILS[rpf] = TailParameters.of(rpf)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class SubPortfolioTail:
-    """One segregated sub-portfolio's expected shortfalls (HKD, negative = loss)."""
+    """One segregated sub-portfolio's tail sums (HKD, negative = loss) and expected shortfalls."""
 
     ipo_code: str  # "" for the non-IPO sub-portfolio
     instruments: tuple[str, ...]
     hvar_tail_sum_hkd: int
     svar_tail_sum_hkd: int
-    hvar_es_hkd: Fraction
-    svar_es_hkd: Fraction
+    hvar_k: int
+    svar_k: int
+
+    @property
+    def hvar_es_hkd(self) -> Fraction:
+        """min(tail sum / k, 0): the expected shortfall as the margin uses it."""
+        return min(Fraction(self.hvar_tail_sum_hkd, self.hvar_k), Fraction(0))
+
+    @property
+    def svar_es_hkd(self) -> Fraction:
+        return min(Fraction(self.svar_tail_sum_hkd, self.svar_k), Fraction(0))
 
     @property
     def label(self) -> str:
@@ -114,12 +138,22 @@ def combine(
     return loss, round_off(max(loss, floor_hkd))
 
 
-def floor_of(market_value_cents: IntArray, floor_rate: Decimal) -> tuple[Decimal, Fraction]:
+def floor_of(market_value_cents: Sequence[int], floor_rate: Decimal) -> tuple[Decimal, Fraction]:
     """Floor base (higher of gross long and gross short MV) and floor, in HKD."""
-    long_cents = int(market_value_cents[market_value_cents > 0].sum())
-    short_cents = int(-market_value_cents[market_value_cents < 0].sum())
-    base = Decimal(max(long_cents, short_cents)) / 100
-    return base, Fraction(floor_rate) * Fraction(max(long_cents, short_cents), 100)
+    long_cents = short_cents = 0
+    for cents in market_value_cents:
+        if cents > 0:
+            long_cents += cents
+        else:
+            short_cents -= cents
+    base = max(long_cents, short_cents)
+    numerator, denominator = _ratio(floor_rate)
+    return Decimal(base) / 100, Fraction(numerator * base, denominator * 100)
+
+
+@functools.lru_cache(maxsize=64)
+def _ratio(rate: Decimal) -> tuple[int, int]:
+    return rate.as_integer_ratio()
 
 
 def run_tails(
@@ -128,26 +162,9 @@ def run_tails(
     market_value_cents: IntArray,
     offsets: IntArray,
     tail: TailParameters,
-) -> npt.NDArray[np.int64]:
+) -> tuple[list[int], list[int]]:
     """Tail sums (HVaR, SVaR) per sub-portfolio ``offsets[p]:offsets[p+1]`` of the rows."""
-    out = np.zeros((len(offsets) - 1, 2), dtype=np.float64)
-    if len(rows):
-        terms = np.abs(market_value_cents) / 100.0 * rpf.scenarios.max_abs_return[rows]
-        worst = int(np.argmax(terms))
-        if terms[worst] >= MAX_ABS_TERM_HKD:
-            instrument = rpf.scenarios.instrument_ids[rows[worst]]
-            raise InputError(
-                [
-                    Problem(
-                        "positions",
-                        None,
-                        instrument,
-                        f"market value of {instrument} times its largest return exceeds "
-                        f"{MAX_ABS_TERM_HKD:,.0f} HKD; cpdesk cannot round that term exactly",
-                        code=ProblemCode.OUT_OF_RANGE,
-                    )
-                ]
-            )
+    out = np.zeros((len(offsets) - 1, 3), dtype=np.float64)
     if len(offsets) > 1:
         kernel = tail_sums if len(offsets) - 1 >= PARALLEL_FROM_SUB_PORTFOLIOS else serial_tail_sums
         kernel(
@@ -162,7 +179,23 @@ def run_tails(
             tail.svar_k,
             out,
         )
-    return out.astype(np.int64)
+        if out[:, 2].max() >= MAX_ABS_TERM_HKD:  # the sums are then not exact: refuse them
+            terms = np.abs(market_value_cents) / 100.0 * rpf.scenarios.max_abs_return[rows]
+            instrument = rpf.scenarios.instrument_ids[rows[int(np.argmax(terms))]]
+            raise InputError(
+                [
+                    Problem(
+                        "positions",
+                        None,
+                        instrument,
+                        f"market value of {instrument} times its largest return exceeds "
+                        f"{MAX_ABS_TERM_HKD:,.0f} HKD; cpdesk cannot round that term exactly",
+                        code=ProblemCode.OUT_OF_RANGE,
+                    )
+                ]
+            )
+    # Whole numbers far below 2^53 (every term is under MAX_ABS_TERM_HKD): exact as floats.
+    return [int(v) for v in out[:, 0].tolist()], [int(v) for v in out[:, 1].tolist()]
 
 
 def portfolio_margin(
@@ -171,35 +204,43 @@ def portfolio_margin(
     market_value_cents: Sequence[int],
     ipo_codes: frozenset[str],
     floor_rate: Decimal,
+    terms: Sequence[InstrumentTerms] | None = None,
 ) -> PortfolioMarginDetail:
-    """Portfolio margin of one portfolio's FieldType 1/2 positions (others are ignored)."""
-    index = rpf.scenarios.index
-    members: dict[str, list[int]] = {}
-    for position, instrument in enumerate(instruments):
-        if instrument in index:
-            members.setdefault(ipo_code_of(rpf, instrument, ipo_codes), []).append(position)
-    codes = sorted(members, key=lambda code: (code != NON_IPO, code))
-    order = [p for code in codes for p in members[code]]
-    rows = np.array([index[instruments[p]] for p in order], dtype=np.int64)
-    cents = np.array([market_value_cents[p] for p in order], dtype=np.int64)
-    offsets = np.cumsum([0] + [len(members[code]) for code in codes], dtype=np.int64)
+    """Portfolio margin of one portfolio's FieldType 1/2 positions (others are ignored);
+    ``terms`` are the instruments' (looked up when not given)."""
+    if terms is None:
+        terms = instrument_table(rpf).many(list(instruments))
+    scenario = [n for n, found in enumerate(terms) if found.scenario_row != NO_ROW]
+    if ipo_codes and not (
+        ipo_codes.isdisjoint([instruments[n] for n in scenario])
+        and ipo_codes.isdisjoint([terms[n].underlying_group for n in scenario])
+    ):
+        members: dict[str, list[int]] = {}
+        for n in scenario:
+            code = instruments[n]
+            if code not in ipo_codes:
+                underlying = terms[n].underlying_group
+                code = underlying if underlying is not None and underlying in ipo_codes else NON_IPO
+            members.setdefault(code, []).append(n)
+        codes = sorted(members, key=lambda code: (code != NON_IPO, code))
+        order = [p for code in codes for p in members[code]]
+        sizes = [len(members[code]) for code in codes]
+    else:  # one sub-portfolio, the usual case
+        codes, order, sizes = ([NON_IPO], scenario, [len(scenario)]) if scenario else ([], [], [])
+    cents_list = [market_value_cents[p] for p in order]
+    rows = np.array([terms[p].scenario_row for p in order], dtype=np.int64)
+    cents = np.array(cents_list, dtype=np.int64)
+    offsets = np.array([0, *itertools.accumulate(sizes)], dtype=np.int64)
+    ordered = [instruments[p] for p in order]
+    bounds = list(itertools.pairwise(offsets.tolist()))
 
-    tail = TailParameters.of(rpf)
-    sums = run_tails(rpf, rows, cents, offsets, tail)
-    floor_base, floor = floor_of(cents, floor_rate)
-    hvar_sums = [int(v) for v in sums[:, 0]]
-    svar_sums = [int(v) for v in sums[:, 1]]
+    tail = tail_parameters(rpf)
+    hvar_sums, svar_sums = run_tails(rpf, rows, cents, offsets, tail)
+    floor_base, floor = floor_of(cents_list, floor_rate)
     loss, margin = combine(hvar_sums, svar_sums, tail, floor)
     subs = tuple(
-        SubPortfolioTail(
-            ipo_code=code,
-            instruments=tuple(instruments[p] for p in members[code]),
-            hvar_tail_sum_hkd=h,
-            svar_tail_sum_hkd=s,
-            hvar_es_hkd=min(Fraction(h, tail.hvar_k), Fraction(0)),
-            svar_es_hkd=min(Fraction(s, tail.svar_k), Fraction(0)),
-        )
-        for code, h, s in zip(codes, hvar_sums, svar_sums, strict=True)
+        SubPortfolioTail(code, tuple(ordered[start:end]), h, s, tail.hvar_k, tail.svar_k)
+        for code, (start, end), h, s in zip(codes, bounds, hvar_sums, svar_sums, strict=True)
     )
     return PortfolioMarginDetail(tail.hvar_k, tail.svar_k, subs, loss, floor_base, floor, margin)
 

@@ -37,12 +37,16 @@ class Position:
     contract_value_cents: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for name in ("market_value", "contract_value"):
-            amount: Decimal = getattr(self, f"{name}_hkd")
-            cents = whole_cents(amount)
-            if cents is None:
-                raise ValueError(f"{self.instrument_id}: {name} {amount} is not a whole number of cents")
-            object.__setattr__(self, f"{name}_cents", cents)
+        market, contract = whole_cents(self.market_value_hkd), whole_cents(self.contract_value_hkd)
+        if market is None:
+            raise ValueError(
+                f"{self.instrument_id}: market_value {self.market_value_hkd} is not a whole number of cents"
+            )
+        if contract is None:
+            amount = self.contract_value_hkd
+            raise ValueError(f"{self.instrument_id}: contract_value {amount} is not a whole number of cents")
+        object.__setattr__(self, "market_value_cents", market)
+        object.__setattr__(self, "contract_value_cents", contract)
 
     @property
     def is_long(self) -> bool:
@@ -68,10 +72,12 @@ def net_by_instrument(positions: Sequence[Position]) -> tuple[Position, ...]:
 
 def whole_cents(amount: Decimal) -> int | None:
     """The amount in cents, or None when it has a fraction of a cent (or is not finite)."""
-    if not amount.is_finite():
+    try:
+        scaled = amount.scaleb(AMOUNT_DECIMALS)
+        whole = int(scaled)
+    except (OverflowError, ValueError):  # infinity, NaN
         return None
-    scaled = amount.scaleb(AMOUNT_DECIMALS)
-    return int(scaled) if scaled == scaled.to_integral_value() else None
+    return whole if whole == scaled else None
 
 
 def position(
@@ -93,6 +99,19 @@ _POSITION_COLUMNS = {
     "contractvalue": "contract_value",
     "marketvalue": "market_value",
 }
+
+
+def position_columns(header: Sequence[str]) -> tuple[int, int, int, int] | None:
+    """Where InstrumentID, Quantity, ContractValue and MarketValue are in a header row; None
+    when one is missing or given twice (``parse_position_rows`` then says which)."""
+    found: dict[str, list[int]] = {}
+    for index, name in enumerate(header):
+        key = _POSITION_COLUMNS.get(header_key(name))
+        if key is not None:
+            found.setdefault(key, []).append(index)
+    if len(found) < 4 or any(len(where) > 1 for where in found.values()):
+        return None
+    return found["instrument"][0], found["quantity"][0], found["contract_value"][0], found["market_value"][0]
 
 
 def _read_csv(source: Source, name: str | None) -> tuple[str, list[list[str]]] | Problem:
@@ -130,7 +149,7 @@ def scenario_sets(
     parsed = parse_position_rows(rows, source)
     if errors_in(parsed.problems):
         return Parsed((), parsed.problems)
-    body = [row for row in rows if any(cell.strip() for cell in row)]
+    body = [row for row in rows if any(map(str.strip, row))]
     header, records = body[0], body[1:]
     column = next((i for i, cell in enumerate(header) if header_key(cell) == "scenario"), None)
     sets: dict[str, list[Position]] = {}
@@ -143,7 +162,7 @@ def scenario_sets(
 def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tuple[Position, ...]]:
     """Read positions from CSV rows; the first non-blank row names the columns."""
     problems: list[Problem] = []
-    body = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
+    body = [(number, row) for number, row in enumerate(rows, start=1) if any(map(str.strip, row))]
     if not body:
         return Parsed((), (Problem(source, None, None, "no header row", code=ProblemCode.NO_HEADER),))
     header_line, header = body[0]
@@ -211,7 +230,13 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
             )
 
     positions: list[Position] = []
+    where = (columns["instrument"], columns["quantity"], columns["contract_value"], columns["market_value"])
     for line, row in body[1:]:
+        item = _clean_row(row, where)
+        if item is not None:  # the common case: every field as it should be
+            positions.append(item)
+            continue
+        # Otherwise the row is read field by field, to say what is wrong with it.
         cells = {key: (row[index].strip() if index < len(row) else "") for key, index in columns.items()}
         if not cells["instrument"]:
             problems.append(
@@ -283,6 +308,21 @@ def parse_position_rows(rows: Sequence[Sequence[str]], source: str) -> Parsed[tu
             )
         )
     return Parsed(tuple(positions), tuple(problems))
+
+
+def _clean_row(row: Sequence[str], where: tuple[int, int, int, int]) -> Position | None:
+    """The row's position when nothing about it needs a word (no warning either), else None."""
+    try:
+        instrument, quantity, contract, market = (row[i].strip() for i in where)
+        q, cv, mv = parse_decimal(quantity), parse_decimal(contract), parse_decimal(market)
+        if not instrument or abs(q) > MAX_QUANTITY or abs(cv) > MAX_AMOUNT_HKD or abs(mv) > MAX_AMOUNT_HKD:
+            return None
+        item = Position(instrument, q, cv, mv)  # ValueError: not whole cents
+    except (IndexError, ValueError):
+        return None
+    if mv and (mv > 0) != (q > 0):  # a warning: the field-by-field reading gives it
+        return None
+    return item
 
 
 def parse_flat_groups(source: Source, name: str | None = None) -> Parsed[Mapping[str, str]]:

@@ -1,0 +1,98 @@
+"""The columnar path gives every account exactly the breakdown calculate_margin gives it alone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cpdesk.engine.margin import MarginParameters, PositionLimitInputs, calculate_margin
+from cpdesk.engine.margin.columnar import PositionColumns, margin_columns
+from cpdesk.engine.margin.positions import Position
+from cpdesk.engine.problems import InputError
+from cpdesk.engine.rpf import RiskParameterFile, parse_rpf_bytes
+from cpdesk.engine.rpf.synthetic import synthetic_rpf_lines, universe
+
+INSTRUMENTS = 120
+NAMES = universe(INSTRUMENTS)
+KNOWN = [*NAMES.scenario_instruments, *NAMES.tier_n, *NAMES.corporate_action_positions]
+
+
+@pytest.fixture(scope="module")
+def rpf() -> RiskParameterFile:
+    parsed = parse_rpf_bytes(b"\n".join(synthetic_rpf_lines(INSTRUMENTS, 60, 80, seed=5)) + b"\n", "syn.csv")
+    assert parsed.value is not None, parsed.problems
+    return parsed.value
+
+
+@st.composite
+def positions(draw: st.DrawFn, codes: list[str]) -> Position:
+    code = draw(st.sampled_from(codes))
+    quantity = draw(st.integers(min_value=-5_000_000, max_value=5_000_000))
+    price_cents = draw(st.integers(min_value=1, max_value=60_000))
+    mv = quantity * price_cents
+    cv = mv + draw(st.integers(min_value=-(10**9), max_value=10**9))
+    return Position(code, Decimal(quantity), Decimal(cv).scaleb(-2), Decimal(mv).scaleb(-2))
+
+
+def columns_of(accounts: list[list[Position]]) -> PositionColumns:
+    rows = [(n, p) for n, portfolio in enumerate(accounts) for p in portfolio]
+    return PositionColumns(
+        len(accounts),
+        np.array([n for n, _ in rows], dtype=np.int64),
+        [p.instrument_id for _, p in rows],
+        np.array([int(p.quantity) for _, p in rows], dtype=np.int64),
+        np.array([p.contract_value_cents for _, p in rows], dtype=np.int64),
+        np.array([p.market_value_cents for _, p in rows], dtype=np.int64),
+    )
+
+
+parameters = st.builds(
+    MarginParameters,
+    flat_rate_multiplier=st.sampled_from([Decimal(1), Decimal("1.5"), Decimal("2.25")]),
+    ipo_codes=st.sets(st.sampled_from(NAMES.stocks[:4]), max_size=2).map(frozenset),
+    flat_groups=st.sampled_from([None, {c: f"g{n % 2}" for n, c in enumerate(NAMES.tier_n[:6])}]),
+    hedge_instrument=st.sampled_from([NAMES.stocks[0], "2800"]),
+    holiday=st.booleans(),
+    margin_credit_hkd=st.sampled_from([Decimal(5_000_000), Decimal(0), Decimal("1234.5")]),
+    position_limit=st.sampled_from(
+        [None, PositionLimitInputs(Decimal(10_000_000), Decimal(3), Decimal(20_000_000), Decimal("0.25"))]
+    ),
+    credit_risk_addon_hkd=st.sampled_from([Decimal(0), Decimal("1000.5")]),
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(
+    st.lists(st.lists(positions([*KNOWN, "UNKNOWN1"]), min_size=1, max_size=10), min_size=1, max_size=8),
+    parameters,
+)
+def test_every_account_equals_calculate_margin_alone(
+    rpf: RiskParameterFile, accounts: list[list[Position]], params: MarginParameters
+) -> None:
+    found = margin_columns(rpf, columns_of(accounts), params)
+    for portfolio, breakdown, exact in zip(accounts, found.breakdowns, found.exact_path, strict=True):
+        try:
+            alone = calculate_margin(rpf, portfolio, params)
+        except InputError:
+            assert exact, "an account calculate_margin refuses must go to it, to be told why"
+            continue
+        if exact:  # only where calculate_margin has something to say
+            assert breakdown is None
+            assert alone.warnings
+        else:
+            assert breakdown == alone.breakdown
+            assert not alone.warnings
+
+
+def test_a_missing_hedge_sends_only_accounts_with_lra_to_the_exact_path(rpf: RiskParameterFile) -> None:
+    stock = Position(NAMES.stocks[3], Decimal(1000), Decimal(100), Decimal(100))
+    tier_n = Position(NAMES.tier_n[0], Decimal(1000), Decimal(100), Decimal(100))
+    params = replace(MarginParameters(), hedge_instrument="NOT-IN-RPF")
+    found = margin_columns(rpf, columns_of([[stock], [tier_n]]), params)
+    assert found.exact_path.tolist() == [True, False]
+    assert found.breakdowns[1] == calculate_margin(rpf, [tier_n], params).breakdown
