@@ -16,6 +16,7 @@ over the request's parameters. Its problems are located by line and column.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import gc
@@ -42,6 +43,19 @@ from cpdesk.engine.rpf import RiskParameterFile
 
 ProgressCallback = Callable[[int, int], None]  # (bytes read, file size)
 NOT_UTF8 = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of bytes that are not UTF-8
+
+# surrogateescape that also counts: while the count stands still no row needs searching for them.
+_UNDECODABLE = [0]
+_NOTED_ESCAPE = "cpdesk-noted-surrogateescape"
+_ESCAPE = codecs.lookup_error("surrogateescape")
+
+
+def _noted_escape(error: UnicodeError) -> tuple[str, int]:
+    _UNDECODABLE[0] += 1
+    return _ESCAPE(error)
+
+
+codecs.register_error(_NOTED_ESCAPE, _noted_escape)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +108,13 @@ def margin_batch(
     except OSError as exc:
         raise InputRejected(f"{name}: cannot read file: {exc.strerror or exc}") from None
     try:
+        undecodable_before = _UNDECODABLE[0]  # the reader decodes ahead: count from the start
         blocks = _account_blocks(raw, name, request.account_column, summary)
         first = next(blocks, None)
         if first is None:
             return
         header = first[1][0][1]  # the first block is the header row's
-        chunk = _Chunk(rpf, name, header, per_account, request.parameters)
+        chunk = _Chunk(rpf, name, header, per_account, request.parameters, undecodable_before)
         seen: set[str] = set()
         more = True
         while more:
@@ -184,9 +199,11 @@ class _Chunk:
         header: list[str],
         per_account: dict[str, MarginParameters | Problem],
         base: MarginParameters,
+        undecodable_before: int,
     ) -> None:
         self.rpf, self.name, self.header, self.per_account, self.base = rpf, name, header, per_account, base
         self.columns = position_columns(header)
+        self.undecodable_before = undecodable_before
         self.slots: list[AccountMargin | tuple[str, list[tuple[int, list[str]]]]] = []
 
     @property
@@ -224,8 +241,8 @@ class _Chunk:
         where = self.columns
         width = max(where) + 1
         by_parameters: dict[int, tuple[MarginParameters, list[tuple[str, list[tuple[int, list[str]]]]]]] = {}
-        # Bytes that are not UTF-8 are rare: look for them in the whole chunk first.
-        undecodable = NOT_UTF8.search("".join("".join(row) for _, lines in accounts for _, row in lines))
+        # Bytes that are not UTF-8 are rare: rows are searched for them only once the file had some.
+        undecodable = _UNDECODABLE[0] > self.undecodable_before
         for slot in accounts:
             account, lines = slot
             parameters = self.per_account.get(account, self.base)
@@ -239,14 +256,15 @@ class _Chunk:
         done: dict[int, AccountMargin] = {}
         for parameters, slots in by_parameters.values():
             rows = [row for _, lines in slots for _, row in lines]
-            cells = read_clean_cells(*([row[i].strip() for row in rows] for i in where))
+            instruments, quantities, contracts, markets = ([row[i].strip() for row in rows] for i in where)
+            cells = read_clean_cells(instruments, quantities, contracts, markets)
             sizes = np.array([len(lines) for _, lines in slots], dtype=np.int64)
             owner = np.repeat(np.arange(len(slots), dtype=np.int64), sizes)
             clean_account = np.bincount(owner[~cells.clean], minlength=len(slots)) == 0
             keep = clean_account[owner]
             kept = np.flatnonzero(clean_account)
             renumber = np.cumsum(clean_account) - 1
-            codes = [row[where[0]].strip() for row, k in zip(rows, keep.tolist(), strict=True) if k]
+            codes = np.array(instruments, dtype=object)[keep]
             found = margin_columns(
                 self.rpf,
                 PositionColumns(
@@ -276,7 +294,7 @@ def _account_blocks(
     """First the header row (as a block of one row), then each run of rows of one account."""
     # Bytes that are not UTF-8 are kept as surrogates and reported on their line: one bad line
     # stops its account only.
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors=_NOTED_ESCAPE, newline="")
     reader = csv.reader(text)
     wanted = header_key(account_column)
     column = -1

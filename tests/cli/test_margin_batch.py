@@ -237,3 +237,28 @@ def test_a_line_that_is_not_utf8_stops_its_account_and_a_broken_quote_the_rest(
     ]
     assert f"{path}:4: a field is longer than 131,072 characters" in err
     assert "the rest of the file is not read" in err
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 4096])
+def test_bytes_that_are_not_utf8_far_into_the_file_stop_only_their_account(
+    rpf_folder: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    chunk: int,
+) -> None:
+    # The reader decodes ahead of the rows it hands out; whichever chunk the bad bytes turn up
+    # in, their account is reported and every other one margined.
+    monkeypatch.setattr(batch_module._Chunk, "ACCOUNTS", chunk)
+    rpf = _rpf(rpf_folder, 3)
+    before = "".join(f"A{n:04},{CODES[n % 3]},100,10.00,10.00\n" for n in range(3000))
+    path = tmp_path / "all.csv"
+    path.write_bytes(
+        f"{HEADER}\n{before}".encode() + b"Z,\xff,1,1,1\n" + f"ZZ,{CODES[2]},5,1.00,1.00\n".encode()
+    )
+    code, rows, _ = _batch(capsys, "--rpf", str(rpf), "--positions", str(path))
+    assert code == 1
+    assert len(rows) == 3002
+    assert all(row["problems"] == [] and row["total"] is not None for row in rows[:3000])
+    assert (rows[3000]["account"], rows[3000]["problems"]) == ("Z", [f"{path}:3002: not UTF-8 text"])
+    assert (rows[3001]["account"], rows[3001]["problems"]) == ("ZZ", [])

@@ -12,6 +12,7 @@ from cpdesk.engine.margin.kernel import (
     MAX_ABS_TERM_HKD,
     bare_tail_sums,
     scenario_pnl,
+    smallest_sum,
     tail_sums,
 )
 from cpdesk.engine.rpf.checks import MAX_ABS_RETURN, row_checks
@@ -124,3 +125,14 @@ def test_row_checks_flag_more_than_ten_places() -> None:
     max_abs, fine = row_checks(np.array([[0.1234567891, -0.5], [0.12345678912, 0.0]]))
     assert max_abs.tolist() == [0.5, 0.12345678912]
     assert fine.tolist() == [True, False]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(min_value=-(10**12), max_value=10**12), min_size=1, max_size=300),
+    st.integers(min_value=1, max_value=60),
+)
+def test_the_tail_sum_is_the_sum_of_the_k_smallest(values: list[int], k: int) -> None:
+    # One pass for a small k, np.partition beyond 32, everything when k reaches the count.
+    expected = sum(sorted(values)[:k])
+    assert smallest_sum(np.array(values, dtype=np.float64), k) == expected

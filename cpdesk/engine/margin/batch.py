@@ -61,14 +61,23 @@ class BatchPortfolioMargins:
 
 
 def portfolio_margin_batch(
-    rpf: RiskParameterFile, batch: PortfolioBatch, ipo_codes: frozenset[str], floor_rate: Decimal
+    rpf: RiskParameterFile,
+    batch: PortfolioBatch,
+    ipo_codes: frozenset[str],
+    floor_rate: Decimal,
+    scenario_rows: IntArray | None = None,
 ) -> BatchPortfolioMargins:
-    """Portfolio margin in HKD of every portfolio of the batch, and its floor."""
+    """Portfolio margin in HKD of every portfolio of the batch, and its floor. ``scenario_rows``:
+    each position's row of the scenario matrix (-1: none), where the caller has them."""
     index = rpf.scenarios.index
     ipo_list = sorted(ipo_codes)
     group_of = {NON_IPO: 0, **{code: n + 1 for n, code in enumerate(ipo_list)}}
-    rows = np.fromiter(
-        (index.get(i, -1) for i in batch.instrument_ids), dtype=np.int64, count=len(batch.instrument_ids)
+    rows = (
+        np.fromiter(
+            (index.get(i, -1) for i in batch.instrument_ids), dtype=np.int64, count=len(batch.instrument_ids)
+        )
+        if scenario_rows is None
+        else scenario_rows
     )
     portfolio = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.offsets))
     keep = rows >= 0

@@ -355,14 +355,15 @@ def _portfolio_margin(
     bound = np.abs(netted.market_cents[rows]) / 100.0 * rpf.scenarios.max_abs_return[scenario_row]
     too_large = bound >= MAX_ABS_TERM_HKD  # calculate_margin refuses these, saying why
     exact_path[netted.account[rows[too_large]]] = True
-    rows = rows[~exact_path[netted.account[rows]]]
+    keep = ~exact_path[netted.account[rows]]
+    rows, scenario_row = rows[keep], scenario_row[keep]
     sizes = np.bincount(netted.account[rows], minlength=netted.count)
     batch = PortfolioBatch(
         np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
         tuple(table.codes[c] for c in netted.code[rows].tolist()),
         netted.market_cents[rows],
     )
-    found = portfolio_margin_batch(rpf, batch, params.ipo_codes, params.floor_rate)
+    found = portfolio_margin_batch(rpf, batch, params.ipo_codes, params.floor_rate, scenario_row)
     return found.margin, found.floor
 
 

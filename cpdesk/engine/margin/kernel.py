@@ -77,12 +77,34 @@ def _accumulate_row(
     return largest
 
 
+# Up to this k the tail is picked in one pass keeping the k smallest so far (a new one is rare
+# after the first few hundred scenarios); beyond it np.partition, which copies and selects.
+_ONE_PASS_K = 32
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def smallest_sum(values: FloatArray, k: int) -> float:  # pragma: no cover - compiled
+    """The sum of the k smallest values (whole numbers: the sum is exact in any order)."""
+    n = values.shape[0]
+    if k >= n:
+        return values.sum()
+    if k > _ONE_PASS_K:
+        return np.partition(values, k - 1)[:k].sum()
+    kept = values[:k].copy()
+    worst = np.argmax(kept)
+    for i in range(k, n):
+        if values[i] < kept[worst]:
+            kept[worst] = values[i]
+            worst = np.argmax(kept)
+    return kept.sum()
+
+
 @nb.njit(cache=True, nogil=True, inline="always")
 def _store_tails(
     acc: FloatArray, hvar_count: int, hvar_k: int, svar_k: int, out: FloatArray, p: int
 ) -> None:  # pragma: no cover - compiled
-    out[p, 0] = np.partition(acc[:hvar_count], hvar_k - 1)[:hvar_k].sum()
-    out[p, 1] = np.partition(acc[hvar_count:], svar_k - 1)[:svar_k].sum()
+    out[p, 0] = smallest_sum(acc[:hvar_count], hvar_k)
+    out[p, 1] = smallest_sum(acc[hvar_count:], svar_k)
 
 
 @nb.njit(cache=True, nogil=True)

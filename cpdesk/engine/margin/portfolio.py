@@ -140,12 +140,8 @@ def combine(
 
 def floor_of(market_value_cents: Sequence[int], floor_rate: Decimal) -> tuple[Decimal, Fraction]:
     """Floor base (higher of gross long and gross short MV) and floor, in HKD."""
-    long_cents = short_cents = 0
-    for cents in market_value_cents:
-        if cents > 0:
-            long_cents += cents
-        else:
-            short_cents -= cents
+    long_cents = sum([cents for cents in market_value_cents if cents > 0])
+    short_cents = -sum([cents for cents in market_value_cents if cents < 0])
     base = max(long_cents, short_cents)
     numerator, denominator = _ratio(floor_rate)
     return Decimal(base) / 100, Fraction(numerator * base, denominator * 100)
