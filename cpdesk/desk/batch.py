@@ -50,7 +50,7 @@ _NOTED_ESCAPE = "cpdesk-noted-surrogateescape"
 _ESCAPE = codecs.lookup_error("surrogateescape")
 
 
-def _noted_escape(error: UnicodeError) -> tuple[str, int]:
+def _noted_escape(error: UnicodeError) -> tuple[str | bytes, int]:
     _UNDECODABLE[0] += 1
     return _ESCAPE(error)
 

@@ -87,16 +87,16 @@ def smallest_sum(values: FloatArray, k: int) -> float:  # pragma: no cover - com
     """The sum of the k smallest values (whole numbers: the sum is exact in any order)."""
     n = values.shape[0]
     if k >= n:
-        return values.sum()
+        return float(values.sum())
     if k > _ONE_PASS_K:
-        return np.partition(values, k - 1)[:k].sum()
+        return float(np.partition(values, k - 1)[:k].sum())
     kept = values[:k].copy()
     worst = np.argmax(kept)
     for i in range(k, n):
         if values[i] < kept[worst]:
             kept[worst] = values[i]
             worst = np.argmax(kept)
-    return kept.sum()
+    return float(kept.sum())
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
