@@ -56,7 +56,7 @@ parameters = st.builds(
     flat_rate_multiplier=st.sampled_from([Decimal(1), Decimal("1.5"), Decimal("2.25")]),
     ipo_codes=st.sets(st.sampled_from(NAMES.stocks[:4]), max_size=2).map(frozenset),
     flat_groups=st.sampled_from([None, {c: f"g{n % 2}" for n, c in enumerate(NAMES.tier_n[:6])}]),
-    hedge_instrument=st.sampled_from([NAMES.stocks[0], "2800"]),
+    hedge_instrument=st.sampled_from([NAMES.stocks[0], "2800", NAMES.structured_products[0]]),
     holiday=st.booleans(),
     margin_credit_hkd=st.sampled_from([Decimal(5_000_000), Decimal(0), Decimal("1234.5")]),
     position_limit=st.sampled_from(
@@ -92,7 +92,12 @@ def test_every_account_equals_calculate_margin_alone(
 def test_a_missing_hedge_sends_only_accounts_with_lra_to_the_exact_path(rpf: RiskParameterFile) -> None:
     stock = Position(NAMES.stocks[3], Decimal(1000), Decimal(100), Decimal(100))
     tier_n = Position(NAMES.tier_n[0], Decimal(1000), Decimal(100), Decimal(100))
-    params = replace(MarginParameters(), hedge_instrument="NOT-IN-RPF")
-    found = margin_columns(rpf, columns_of([[stock], [tier_n]]), params)
-    assert found.exact_path.tolist() == [True, False]
-    assert found.breakdowns[1] == calculate_margin(rpf, [tier_n], params).breakdown
+    # Not in the RPF at all, or a structured product (its LRA terms are its underlying's, but it
+    # has no FieldType 4 row of its own).
+    for hedge in ("NOT-IN-RPF", NAMES.structured_products[0]):
+        params = replace(MarginParameters(), hedge_instrument=hedge)
+        found = margin_columns(rpf, columns_of([[stock], [tier_n]]), params)
+        assert found.exact_path.tolist() == [True, False]
+        assert found.breakdowns[1] == calculate_margin(rpf, [tier_n], params).breakdown
+        with pytest.raises(InputError, match="has no FieldType 4 row"):
+            calculate_margin(rpf, [stock], params)

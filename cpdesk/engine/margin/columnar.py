@@ -291,8 +291,10 @@ def _liquidation(
     rows = np.flatnonzero((netted.code >= 0) & (table.lra_group[np.maximum(netted.code, 0)] >= 0))
     if not len(rows):
         return zero, zero.copy()
+    # The hedge must have a FieldType 4 row of its own (a structured product's column holds its
+    # underlying's); without one calculate_margin says what is missing.
     hedge = table.index.get(params.hedge_instrument, -1)
-    if hedge < 0 or table.threshold[hedge] is None:  # calculate_margin says what is missing
+    if params.hedge_instrument not in rpf.beta_hedge or hedge < 0:
         exact_path[netted.account[rows]] = True
         return zero, zero.copy()
     account = netted.account[rows]
