@@ -7,7 +7,6 @@ Each function is ``(inputs, parameters) -> result`` over exact decimals; amounts
 from __future__ import annotations
 
 import decimal
-import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -163,22 +162,24 @@ def liquidation_risk_addon(
         )
     with decimal.localcontext(EXACT):  # plain operators below are exact (and faster than EXACT.op)
         change = [item.quantity * terms.cash_delta_per_quantity_hkd for item, terms in items]  # type: ignore[operator]
+        # The beta hedge total is the sum over groups of delta-equivalent MV x beta: position by
+        # position, quantity x (cash delta x beta), which the table keeps per instrument.
+        beta_total = sum([item.quantity * terms.beta_cash_delta_hkd for item, terms in items], ZERO)  # type: ignore[operator]
         # The items all have a liquidation group (the caller's filter): str, not None.
         groups = cast(list[str], [terms.liquidation_group for _, terms in items])
-        infos: list[BetaHedgeInfo] = [terms.liquidation_info for _, terms in items]  # type: ignore[misc]
-        if len(set(groups)) == len(groups):  # one position per group: no summing needed
-            delta_mv = dict(zip(groups, change, strict=True))
+        if len(set(groups)) == len(groups):  # one position per group, the usual case
+            delta_mv = list(zip(groups, change, strict=True))
+            infos: list[BetaHedgeInfo] = [terms.liquidation_info for _, terms in items]  # type: ignore[misc]
         else:
-            delta_mv = {}
+            summed: dict[str, Decimal] = {}
             for group, mv in zip(groups, change, strict=True):
-                delta_mv[group] = delta_mv[group] + mv if group in delta_mv else mv
-            infos = [stocks[group] for group in delta_mv]
-        mvs = list(delta_mv.values())
-        beta_total = sum(map(operator.mul, mvs, [info.beta for info in infos]), ZERO)
+                summed[group] = summed[group] + mv if group in summed else mv
+            delta_mv = list(summed.items())
+            infos = [stocks[group] for group in summed]
         instrument_total = sum(
             [
                 (abs(mv) - info.threshold_hkd) * info.bucket_rate
-                for mv, info in zip(mvs, infos, strict=True)
+                for (_, mv), info in zip(delta_mv, infos, strict=True)
                 if abs(mv) > info.threshold_hkd
             ],
             ZERO,
@@ -190,7 +191,7 @@ def liquidation_risk_addon(
         beta_total,
         round_off(instrument_total),
         portfolio_level,
-        tuple(delta_mv.items()),
+        tuple(delta_mv),
         stocks,
     )
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
+from cpdesk.engine.numbers import EXACT
 from cpdesk.engine.rpf.model import (
     BENEFIT_PREFIXES,
     BetaHedgeInfo,
@@ -32,6 +33,7 @@ class InstrumentTerms(NamedTuple):
     liquidation_group: str | None  # the LRA group: the FieldType 5 underlying, or the stock itself
     cash_delta_per_quantity_hkd: Decimal | None  # FieldType 5's, else FieldType 4's
     liquidation_info: BetaHedgeInfo | None  # the LRA group's FieldType 4 row
+    beta_cash_delta_hkd: Decimal | None  # cash delta x the group's beta: its beta hedge MV per unit
     structured_product: StructuredProductInfo | None  # FieldType 6
     corporate_action: CorporateActionInfo | None  # FieldType 7, for DSP/SRI/DIV codes
     in_rpf: bool  # any of the above
@@ -59,6 +61,7 @@ def _resolve(rpf: RiskParameterFile, code: str) -> InstrumentTerms:
         group, cash_delta = delta.underlying_group, delta.cash_delta_per_quantity_hkd
     elif stock is not None:
         group, cash_delta = code, stock.cash_delta_per_quantity_hkd
+    info = rpf.beta_hedge.get(group) if group is not None else None
     found = row != NO_ROW or flat is not None or stock is not None or delta is not None or action is not None
     return InstrumentTerms(
         row,
@@ -66,7 +69,8 @@ def _resolve(rpf: RiskParameterFile, code: str) -> InstrumentTerms:
         flat,
         group,
         cash_delta,
-        rpf.beta_hedge.get(group) if group is not None else None,
+        info,
+        EXACT.multiply(cash_delta, info.beta) if cash_delta is not None and info is not None else None,
         product,
         action,
         found,
