@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from cpdesk.connectors.errors import InputRejected
 from cpdesk.desk.rpf_library import parameters_from
@@ -248,23 +249,23 @@ class _Chunk:
             parameters = self.per_account.get(account, self.base)
             if not account or isinstance(parameters, Problem):
                 continue  # _margin_one says why
-            if any(len(row) < width for _, row in lines) or (
-                undecodable and any(NOT_UTF8.search("".join(row)) for _, row in lines)
-            ):
+            if undecodable and any(NOT_UTF8.search("".join(row)) for _, row in lines):
                 continue
             by_parameters.setdefault(id(parameters), (parameters, []))[1].append(slot)
         done: dict[int, AccountMargin] = {}
         for parameters, slots in by_parameters.values():
             rows = [row for _, lines in slots for _, row in lines]
-            instruments, quantities, contracts, markets = ([row[i].strip() for row in rows] for i in where)
-            cells = read_clean_cells(instruments, quantities, contracts, markets)
+            short = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)) < width
+            if short.any():  # a row without every column is not clean (cells of it are "")
+                rows = [row if len(row) >= width else [*row, *[""] * (width - len(row))] for row in rows]
+            cells = read_clean_cells(*([row[i] for row in rows] for i in where))
             sizes = np.array([len(lines) for _, lines in slots], dtype=np.int64)
             owner = np.repeat(np.arange(len(slots), dtype=np.int64), sizes)
-            clean_account = np.bincount(owner[~cells.clean], minlength=len(slots)) == 0
+            clean_account = np.bincount(owner[~cells.clean | short], minlength=len(slots)) == 0
             keep = clean_account[owner]
             kept = np.flatnonzero(clean_account)
             renumber = np.cumsum(clean_account) - 1
-            codes = np.array(instruments, dtype=object)[keep]
+            codes = cells.instrument.filter(pa.array(keep))
             found = margin_columns(
                 self.rpf,
                 PositionColumns(

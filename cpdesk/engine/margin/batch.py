@@ -8,18 +8,15 @@ results are combined per portfolio exactly as :func:`portfolio.portfolio_margin`
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 
-from cpdesk.engine.margin.portfolio import NON_IPO, combine, ipo_code_of, run_tails, tail_parameters
+from cpdesk.engine.margin.portfolio import NON_IPO, TailParameters, ipo_code_of, run_tails, tail_parameters
 from cpdesk.engine.margin.positions import Position, net_by_instrument
-from cpdesk.engine.numbers import round_off
 from cpdesk.engine.rpf.model import RiskParameterFile
 
 IntArray = npt.NDArray[np.int64]
@@ -115,14 +112,38 @@ def portfolio_margin_batch(
     # Per portfolio (positions are sorted by portfolio): its run of sub-portfolios and its
     # floor base from the FieldType 1/2 positions, in exact integer cents.
     first_sub = np.concatenate(([0], np.flatnonzero(np.diff(sub_portfolio)) + 1)).astype(np.int64)
-    sub_bounds = np.concatenate((first_sub, [len(sub_portfolio)])).tolist()
     row_starts = offsets[first_sub]
-    long_cents = np.add.reduceat(np.where(cents > 0, cents, 0), row_starts).tolist() if len(cents) else []
-    short_cents = np.add.reduceat(np.where(cents < 0, -cents, 0), row_starts).tolist() if len(cents) else []
-    floor_rate_ratio = Fraction(floor_rate)
-    for n, (first, last) in enumerate(itertools.pairwise(sub_bounds)):
-        floor = floor_rate_ratio * Fraction(max(long_cents[n], short_cents[n]), 100)
-        owner = int(sub_portfolio[first])
-        margins[owner] = combine(hvar[first:last], svar[first:last], tail, floor)[1]
-        floors[owner] = round_off(floor)
+    long_cents = np.add.reduceat(np.where(cents > 0, cents, 0), row_starts)
+    short_cents = np.add.reduceat(np.where(cents < 0, -cents, 0), row_starts)
+    owners = sub_portfolio[first_sub]
+    margin, floor = _combined(hvar, svar, first_sub, np.maximum(long_cents, short_cents), tail, floor_rate)
+    margins[owners] = margin
+    for owner, value in zip(owners.tolist(), floor, strict=True):
+        floors[owner] = value
     return BatchPortfolioMargins(margins, floors)
+
+
+def _combined(
+    hvar: list[int],
+    svar: list[int],
+    first_sub: IntArray,
+    floor_base_cents: IntArray,
+    tail: TailParameters,
+    floor_rate: Decimal,
+) -> tuple[list[int], list[int]]:
+    """:func:`portfolio.combine` for every portfolio at once, in Python integers (exact ratios):
+    the rounded margin and floor of each portfolio, whose sub-portfolios start at ``first_sub``."""
+    a, b = tail.hvar_weight.numerator, tail.hvar_weight.denominator
+    c, d = tail.svar_weight.numerator, tail.svar_weight.denominator
+    h = np.minimum(np.array(hvar, dtype=np.int64), 0).astype(object)
+    s = np.minimum(np.array(svar, dtype=np.int64), 0).astype(object)
+    numerator = np.abs(np.add.reduceat(h * (a * d * tail.svar_k) + s * (c * b * tail.hvar_k), first_sub))
+    loss_denominator = tail.hvar_k * tail.svar_k * b * d  # loss = numerator / loss_denominator
+    rate_numerator, rate_denominator = floor_rate.as_integer_ratio()
+    floor_numerator = floor_base_cents.astype(object) * rate_numerator  # floor = that / floor_denominator
+    floor_denominator = rate_denominator * 100
+    loss_wins = numerator * floor_denominator >= floor_numerator * loss_denominator
+    # round_off of a non-negative ratio n / m: (2n + m) // 2m
+    floor = (2 * floor_numerator + floor_denominator) // (2 * floor_denominator)
+    loss = (2 * numerator + loss_denominator) // (2 * loss_denominator)
+    return np.where(loss_wins, loss, floor).tolist(), floor.tolist()

@@ -15,6 +15,7 @@ too large for the kernel: the caller gives those to ``calculate_margin``, which 
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cpdesk.engine.margin.batch import PortfolioBatch, portfolio_margin_batch
 from cpdesk.engine.margin.calculator import MarginBreakdown, MarginParameters, calculate_margin, whole_hkd
@@ -146,6 +149,17 @@ class RpfColumns:
             addons[len(kept) :],
         )
 
+    def indices(self, codes: Sequence[str] | pa.Array) -> IntArray:
+        """Each code's index, -1 for a code the RPF does not name (hashed in C, not per code)."""
+        if not isinstance(codes, pa.Array):
+            codes = pa.array(codes, type=pa.string())
+        found = pc.index_in(codes, value_set=self.code_array)
+        return np.asarray(found.fill_null(-1), dtype=np.int64)
+
+    @functools.cached_property
+    def code_array(self) -> pa.Array:
+        return pa.array(self.codes, type=pa.string())
+
 
 _COLUMNS: weakref.WeakKeyDictionary[RiskParameterFile, RpfColumns] = weakref.WeakKeyDictionary()
 
@@ -164,7 +178,7 @@ class PositionColumns:
 
     accounts: int
     account: IntArray
-    instrument_ids: Sequence[str]
+    instrument_ids: Sequence[str] | pa.Array
     quantity: IntArray
     contract_value_cents: IntArray
     market_value_cents: IntArray
@@ -376,11 +390,7 @@ def margin_columns(
     table = rpf_columns(rpf)
     count = positions.accounts
     exact_path = np.zeros(count, dtype=bool)
-    code_index = np.fromiter(
-        (table.index.get(code, -1) for code in positions.instrument_ids),
-        dtype=np.int64,
-        count=len(positions.instrument_ids),
-    )
+    code_index = table.indices(positions.instrument_ids)
     exact_path[positions.account[code_index < 0]] = True  # calculate_margin warns about these
     netted = _Netted.of(table, positions, code_index)
 

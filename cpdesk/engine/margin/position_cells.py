@@ -30,6 +30,7 @@ AMOUNT = r"^[+-]?[0-9]{1,12}(\.[0-9]{1,2})?$"
 
 @dataclass(frozen=True, eq=False)
 class CleanCells:
+    instrument: pa.Array  # the codes, spaces trimmed
     clean: BoolArray  # per row: every field plainly valid, and no warning due
     quantity: IntArray  # whole units (0 where not clean)
     contract_value_cents: IntArray
@@ -39,11 +40,12 @@ class CleanCells:
 def read_clean_cells(
     instrument: Sequence[str], quantity: Sequence[str], contract: Sequence[str], market: Sequence[str]
 ) -> CleanCells:
-    """The cells of a column each (already stripped, as ``parse_position_rows`` strips them)."""
-    codes = pa.array(instrument, type=pa.string())
-    quantities = pa.array(quantity, type=pa.string())
-    contracts = pa.array(contract, type=pa.string())
-    markets = pa.array(market, type=pa.string())
+    """The cells of a column each, as read. ASCII spaces around them are trimmed (a subset of what
+    ``parse_position_rows`` strips: a cell with any other kind around it is not clean)."""
+    codes, quantities, contracts, markets = (
+        pc.ascii_trim_whitespace(pa.array(column, type=pa.string()))
+        for column in (instrument, quantity, contract, market)
+    )
     clean = np.asarray(
         pc.and_(
             pc.and_(
@@ -64,4 +66,4 @@ def read_clean_cells(
         mv[clean] = np.rint(pc.cast(pc.filter(markets, keep), pa.float64()).to_numpy() * 100)
     # parse_position_rows warns where a market value's sign is not the quantity's.
     clean &= (mv == 0) | ((mv > 0) == (q > 0))
-    return CleanCells(clean, q, cv, mv)
+    return CleanCells(codes, clean, q, cv, mv)
