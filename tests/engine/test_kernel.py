@@ -89,6 +89,41 @@ def test_halves_that_binary_floating_point_gets_wrong() -> None:
     assert kernel_terms([c for c, _ in cases], [r for _, r in cases]) == [2_920_156_088, -4_172_230_168]
 
 
+HALVES = [
+    (-283_050_000_000, Decimal("-1.031675")),
+    (-8_868_500_000_000, Decimal("0.0470455")),
+    (50, Decimal(1)),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(
+                st.integers(min_value=-(10**14), max_value=10**14),
+                st.lists(returns_10dp, min_size=3, max_size=3),
+            ),
+            st.sampled_from(HALVES).map(lambda h: (h[0], [h[1], -h[1], h[1]])),
+        ),
+        min_size=1,
+        max_size=11,
+    )
+)
+def test_a_portfolio_sums_each_positions_exactly_rounded_terms(
+    positions: list[tuple[int, list[Decimal]]],
+) -> None:
+    # Rows go through the kernel four at a time and then one by one: halves anywhere in a block
+    # of four, or after it, are each rounded exactly.
+    assume(all(abs(c / 100 * float(r)) < MAX_ABS_TERM_HKD for c, rets in positions for r in rets))
+    matrix = np.array([[float(r) for r in rets] for _, rets in positions])
+    max_abs, _ = row_checks(matrix)
+    cents = np.array([c for c, _ in positions], dtype=np.int64)
+    pnl = scenario_pnl(matrix, max_abs, np.arange(len(positions)), cents / 100.0, cents)
+    expected = [sum(exact(c, rets[s]) for c, rets in positions) for s in range(3)]
+    assert [int(v) for v in pnl] == expected
+
+
 def test_tail_sums_average_the_worst_scenarios() -> None:
     returns = np.array([[0.1, -0.2, 0.3, -0.4, 0.5, -0.6]])  # 3 HVaR then 3 SVaR scenarios
     max_abs, _ = row_checks(returns)
