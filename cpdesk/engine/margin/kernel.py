@@ -51,9 +51,7 @@ def exact_rounded_term(mv_cents: np.int64, ret: np.float64) -> float:  # pragma:
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _rounded(
-    mv: float, ret: float, tolerance: float
-) -> tuple[float, bool]:  # pragma: no cover
+def _rounded(mv: float, ret: float, tolerance: float) -> tuple[float, bool]:  # pragma: no cover
     """The term mv x ret rounded in float, halves away from zero, and whether it is near a tie."""
     x = mv * ret
     y = abs(x) + 0.5
