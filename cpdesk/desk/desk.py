@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from cpdesk.desk.margin import (
     WhatIfOutcome,
     explain,
     margin,
+    request_parameters,
     request_rpf,
     what_if,
 )
@@ -74,6 +76,7 @@ from cpdesk.engine.hkex import PARTICIPANT_CODE
 from cpdesk.engine.keys import PublicKey
 from cpdesk.engine.lop.schema import LopSchema
 from cpdesk.engine.lop.validate import LopValidation
+from cpdesk.engine.problems import errors_in
 from cpdesk.engine.reports.catalogue import Catalogue, load_catalogue
 from cpdesk.engine.reports.mstd import MstdInputs, MstdRequirement, mstd_requirement
 from cpdesk.engine.sources import Source
@@ -388,7 +391,11 @@ class Desk:
         rpf = request_rpf(request)
         if rpf.value is None or rpf.errors:
             raise InputRejected("; ".join(str(p) for p in rpf.errors) or "the RPF could not be read")
-        return margin_batch(rpf.value, batch, summary, on_progress)
+        # The request's flat rate group file counts for every account, as in ``margin``.
+        parameters, problems = request_parameters(request, batch.parameters)
+        if parameters is None:
+            raise InputRejected("; ".join(str(p) for p in errors_in(problems)))
+        return margin_batch(rpf.value, replace(batch, parameters=parameters), summary, on_progress)
 
     def archived_rpfs(self, first: date | None = None, last: date | None = None) -> list[tuple[date, Path]]:
         """(business date, path) of every archived, verified RPF01 in the ledger, in date order."""

@@ -132,18 +132,27 @@ def request_rpf(request: MarginRequest) -> Parsed[RiskParameterFile | None]:
     return parse_rpf(request.rpf, lenient=request.lenient)
 
 
+def request_parameters(
+    request: MarginRequest, parameters: MarginParameters | None = None
+) -> tuple[MarginParameters | None, list[Problem]]:
+    """``parameters`` (the request's by default) with the request's flat rate group file read
+    into them; None with the file's problems when it has errors."""
+    parameters = parameters if parameters is not None else request.parameters
+    if request.flat_groups is None:
+        return parameters, []
+    groups = parse_flat_groups(request.flat_groups)
+    if groups.errors:
+        return None, list(groups.problems)
+    return replace(parameters, flat_groups=groups.value), list(groups.problems)
+
+
 def _prepared(
     request: MarginRequest,
 ) -> tuple[RiskParameterFile, tuple[Position, ...], MarginParameters, list[Problem]] | MarginOutcome:
     """The RPF, positions and parameters of a request, or the outcome that says why not."""
-    parameters = request.parameters
-    problems: list[Problem] = []
-    if request.flat_groups is not None:
-        groups = parse_flat_groups(request.flat_groups)
-        problems += groups.problems
-        if groups.errors:
-            return MarginOutcome(None, tuple(problems))
-        parameters = replace(parameters, flat_groups=groups.value)
+    parameters, problems = request_parameters(request)
+    if parameters is None:
+        return MarginOutcome(None, tuple(problems))
     inputs = request_rpf(request).combined_with(parse_positions(request.positions))
     problems += inputs.problems
     loaded, positions = inputs.value

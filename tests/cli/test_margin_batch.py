@@ -16,10 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from cpdesk import samples
 from cpdesk.cli.main import main
 from cpdesk.desk import batch as batch_module
 from cpdesk.desk.batch_files import COLUMNS, FIGURES
 from cpdesk.engine.rpf.synthetic import synthetic_rpf_lines, universe
+from tests.cli.test_margin_command import GUIDE_ARGS, GUIDE_FIGURES
 
 INSTRUMENTS = 40
 NAMES = universe(INSTRUMENTS)
@@ -262,3 +264,22 @@ def test_bytes_that_are_not_utf8_far_into_the_file_stop_only_their_account(
     assert all(row["problems"] == [] and row["total"] is not None for row in rows[:3000])
     assert (rows[3000]["account"], rows[3000]["problems"]) == ("Z", [f"{path}:3002: not UTF-8 text"])
     assert (rows[3001]["account"], rows[3001]["problems"]) == ("ZZ", [])
+
+
+def test_the_guides_example_in_a_batch_gives_the_guides_figures_for_every_account(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every option of cpdesk margin counts for every account, the flat rate group file too.
+    rows = samples.GUIDE_POSITIONS.read_text().strip().splitlines()
+    everyone = tmp_path / "all.csv"
+    everyone.write_text(
+        "\n".join([f"Account,{rows[0]}", *(f"C{n},{row}" for n in range(3) for row in rows[1:])]) + "\n"
+    )
+    options = GUIDE_ARGS[1:]
+    at = options.index("--positions")
+    options = [*options[:at], *options[at + 2 :]]
+    code, results, _ = _batch(capsys, *options, "--positions", str(everyone))
+    assert code == 0
+    assert [row["account"] for row in results] == ["C0", "C1", "C2"]
+    for row in results:
+        assert {name: row[name] for name in GUIDE_FIGURES} == GUIDE_FIGURES
