@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from cpdesk import samples
 from cpdesk.cli.main import main
-from cpdesk.desk import batch as batch_module
+from cpdesk.desk.batch_accounts import Chunk
 from cpdesk.desk.batch_files import COLUMNS, FIGURES
 from cpdesk.engine.rpf.synthetic import synthetic_rpf_lines, universe
 from tests.cli.test_margin_command import GUIDE_ARGS, GUIDE_FIGURES
@@ -90,7 +90,7 @@ def test_each_account_equals_cpdesk_margin_run_alone(
 ) -> None:
     # The batch margins accounts a chunk at a time: a small chunk puts accounts on both sides of
     # its boundaries.
-    monkeypatch.setattr(batch_module._Chunk, "ACCOUNTS", chunk)
+    monkeypatch.setattr(Chunk, "ACCOUNTS", chunk)
     rpf = _rpf(rpf_folder, seed)
     lines = [HEADER, *(f"C{n:03},{row}" for n, rows in enumerate(portfolios) for row in rows)]
     everyone = tmp_path / "all.csv"
@@ -251,7 +251,7 @@ def test_bytes_that_are_not_utf8_far_into_the_file_stop_only_their_account(
 ) -> None:
     # The reader decodes ahead of the rows it hands out; whichever chunk the bad bytes turn up
     # in, their account is reported and every other one margined.
-    monkeypatch.setattr(batch_module._Chunk, "ACCOUNTS", chunk)
+    monkeypatch.setattr(Chunk, "ACCOUNTS", chunk)
     rpf = _rpf(rpf_folder, 3)
     before = "".join(f"A{n:04},{CODES[n % 3]},100,10.00,10.00\n" for n in range(3000))
     path = tmp_path / "all.csv"

@@ -1,0 +1,185 @@
+"""Margining a chunk of a batch's accounts: the fast columnar path and the exact one.
+
+Accounts whose rows are all plainly clean go through the columnar engine together (one kernel
+call for all of them); any other account, and any the columnar engine hands back, through
+``parse_position_rows`` and ``calculate_margin`` alone, which word its problems. Both give the
+same breakdown for the same account (the property tests hold them equal).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pyarrow as pa
+
+from cpdesk.engine.margin import MarginParameters, calculate_margin
+from cpdesk.engine.margin.calculator import MarginBreakdown
+from cpdesk.engine.margin.columnar import PositionColumns, margin_columns
+from cpdesk.engine.margin.position_cells import read_clean_cells
+from cpdesk.engine.margin.positions import parse_position_rows, position_columns
+from cpdesk.engine.problems import InputError, Problem, ProblemCode, errors_in
+from cpdesk.engine.rpf import RiskParameterFile
+
+NOT_UTF8 = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of bytes that are not UTF-8
+Lines = list[tuple[int, list[str]]]  # an account's rows: (line, cells)
+
+# surrogateescape that also counts: while the count stands still no row needs searching for them.
+UNDECODABLE = [0]
+NOTED_ESCAPE = "cpdesk-noted-surrogateescape"
+_ESCAPE = codecs.lookup_error("surrogateescape")
+
+
+def _noted_escape(error: UnicodeError) -> tuple[str | bytes, int]:
+    UNDECODABLE[0] += 1
+    return _ESCAPE(error)
+
+
+codecs.register_error(NOTED_ESCAPE, _noted_escape)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMargin:
+    account: str
+    breakdown: MarginBreakdown | None  # None: the account could not be margined
+    problems: tuple[Problem, ...]  # errors (then no breakdown) and warnings
+    rows: int  # position rows of the account in the file
+
+    @property
+    def ok(self) -> bool:
+        return self.breakdown is not None
+
+
+class Chunk:
+    """Accounts in file order, margined a few thousand at a time."""
+
+    ACCOUNTS = 4096
+
+    def __init__(
+        self,
+        rpf: RiskParameterFile,
+        name: str,
+        header: list[str],
+        per_account: dict[str, MarginParameters | Problem],
+        base: MarginParameters,
+        undecodable_before: int,
+    ) -> None:
+        self.rpf, self.name, self.header, self.per_account, self.base = rpf, name, header, per_account, base
+        self.columns = position_columns(header)
+        self.undecodable_before = undecodable_before
+        self.slots: list[AccountMargin | tuple[str, Lines]] = []
+
+    @property
+    def full(self) -> bool:
+        return len(self.slots) >= self.ACCOUNTS
+
+    def ready(self, item: AccountMargin) -> None:
+        self.slots.append(item)
+
+    def add(self, account: str, lines: Lines) -> None:
+        self.slots.append((account, lines))
+
+    def flush(self) -> list[AccountMargin]:
+        slots, self.slots = self.slots, []
+        pending = [n for n, slot in enumerate(slots) if not isinstance(slot, AccountMargin)]
+        done = self._columnar([slots[n] for n in pending])  # type: ignore[misc]
+        out: list[AccountMargin] = []
+        for slot in slots:
+            if isinstance(slot, AccountMargin):
+                out.append(slot)
+                continue
+            item = done.get(id(slot))
+            if item is None:
+                account, lines = slot
+                item = margin_one(
+                    self.rpf, self.name, self.header, account, lines, self.per_account, self.base
+                )
+            out.append(item)
+        return out
+
+    def _columnar(self, accounts: list[tuple[str, Lines]]) -> dict[int, AccountMargin]:
+        """The accounts the columnar engine margins, by the id of their slot."""
+        if self.columns is None or not accounts:
+            return {}
+        where = self.columns
+        width = max(where) + 1
+        by_parameters: dict[int, tuple[MarginParameters, list[tuple[str, Lines]]]] = {}
+        # Bytes that are not UTF-8 are rare: rows are searched for them only once the file had some.
+        undecodable = UNDECODABLE[0] > self.undecodable_before
+        for slot in accounts:
+            account, lines = slot
+            parameters = self.per_account.get(account, self.base)
+            if not account or isinstance(parameters, Problem):
+                continue  # _margin_one says why
+            if undecodable and any(NOT_UTF8.search("".join(row)) for _, row in lines):
+                continue
+            by_parameters.setdefault(id(parameters), (parameters, []))[1].append(slot)
+        done: dict[int, AccountMargin] = {}
+        for parameters, slots in by_parameters.values():
+            rows = [row for _, lines in slots for _, row in lines]
+            short = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)) < width
+            if short.any():  # a row without every column is not clean (cells of it are "")
+                rows = [row if len(row) >= width else [*row, *[""] * (width - len(row))] for row in rows]
+            cells = read_clean_cells(*([row[i] for row in rows] for i in where))
+            sizes = np.array([len(lines) for _, lines in slots], dtype=np.int64)
+            owner = np.repeat(np.arange(len(slots), dtype=np.int64), sizes)
+            clean_account = np.bincount(owner[~cells.clean | short], minlength=len(slots)) == 0
+            keep = clean_account[owner]
+            kept = np.flatnonzero(clean_account)
+            renumber = np.cumsum(clean_account) - 1
+            codes = cells.instrument.filter(pa.array(keep))
+            found = margin_columns(
+                self.rpf,
+                PositionColumns(
+                    len(kept),
+                    renumber[owner[keep]],
+                    codes,
+                    cells.quantity[keep],
+                    cells.contract_value_cents[keep],
+                    cells.market_value_cents[keep],
+                ),
+                parameters,
+            )
+            for n, breakdown in zip(kept.tolist(), found.breakdowns, strict=True):
+                if breakdown is not None:
+                    account, lines = slots[n]
+                    done[id(slots[n])] = AccountMargin(account, breakdown, (), len(lines))
+        return done
+
+
+def margin_one(
+    rpf: RiskParameterFile,
+    name: str,
+    header: list[str],
+    account: str,
+    lines: Lines,
+    per_account: dict[str, MarginParameters | Problem],
+    base: MarginParameters,
+) -> AccountMargin:
+    if not account:
+        problem = Problem(name, lines[0][0], "Account", "account is empty", code=ProblemCode.EMPTY_VALUE)
+        return AccountMargin(account, None, (problem,), len(lines))
+    undecodable = [line for line, row in lines if NOT_UTF8.search(",".join(row))]
+    if undecodable:
+        problems = tuple(
+            Problem(name, line, None, "not UTF-8 text", code=ProblemCode.ENCODING) for line in undecodable
+        )
+        return AccountMargin(account, None, problems, len(lines))
+    parameters = per_account.get(account, base)
+    if isinstance(parameters, Problem):
+        return AccountMargin(account, None, (parameters,), len(lines))
+    parsed = parse_position_rows([header, *(row for _, row in lines)], name)
+    # parse_position_rows counts its own rows from 1 (the header): put back the file's lines.
+    file_line = [lines[0][0] - 1, *(line for line, _ in lines)]
+    problems = tuple(
+        replace(p, line=file_line[p.line - 1]) if p.line is not None else p for p in parsed.problems
+    )
+    if errors_in(problems):
+        return AccountMargin(account, None, problems, len(lines))
+    try:
+        result = calculate_margin(rpf, parsed.value, parameters)
+    except InputError as exc:
+        return AccountMargin(account, None, (*problems, *exc.problems), len(lines))
+    return AccountMargin(account, result.breakdown, (*problems, *result.warnings), len(lines))
