@@ -38,11 +38,18 @@ def data_text(fields: tuple[str, ...] = FIELDS, rows: tuple[str, ...] = ROWS) ->
     return ",".join(fields) + "\n" + "\n".join(rows) + "\n"
 
 
+# A fixed member time (the report's own): writestr with a bare name stamps the current time, so
+# two zips of the same text built a second apart differed, and a test comparing them failed.
+MEMBER_TIME = (2021, 5, 7, 20, 56, 0)
+
+
 def zip_bytes(members: dict[str, bytes | str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in members.items():
-            archive.writestr(name, content)
+            info = zipfile.ZipInfo(name, date_time=MEMBER_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content)
     return buffer.getvalue()
 
 
