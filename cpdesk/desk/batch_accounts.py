@@ -56,6 +56,9 @@ class Chunk:
     """Accounts in file order, margined a few thousand at a time."""
 
     ACCOUNTS = 4096
+    # Rows held at once, whatever the accounts: a chunk of big accounts (a prop desk's thousands
+    # of positions each) stays near the memory of 4,096 ordinary ones (about 50 MB).
+    ROWS = 200_000
 
     def __init__(
         self,
@@ -70,19 +73,21 @@ class Chunk:
         self.columns = position_columns(header)
         self.undecodable_before = undecodable_before
         self.slots: list[AccountMargin | tuple[str, Lines]] = []
+        self.rows = 0
 
     @property
     def full(self) -> bool:
-        return len(self.slots) >= self.ACCOUNTS
+        return len(self.slots) >= self.ACCOUNTS or self.rows >= self.ROWS
 
     def ready(self, item: AccountMargin) -> None:
         self.slots.append(item)
 
     def add(self, account: str, lines: Lines) -> None:
         self.slots.append((account, lines))
+        self.rows += len(lines)
 
     def flush(self) -> list[AccountMargin]:
-        slots, self.slots = self.slots, []
+        slots, self.slots, self.rows = self.slots, [], 0
         pending = [n for n, slot in enumerate(slots) if not isinstance(slot, AccountMargin)]
         done = self._columnar([slots[n] for n in pending])  # type: ignore[misc]
         out: list[AccountMargin] = []

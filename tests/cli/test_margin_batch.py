@@ -88,9 +88,10 @@ def test_each_account_equals_cpdesk_margin_run_alone(
     multiplier: str,
     chunk: int,
 ) -> None:
-    # The batch margins accounts a chunk at a time: a small chunk puts accounts on both sides of
-    # its boundaries.
+    # The batch margins accounts a chunk at a time (so many accounts or so many rows): a small
+    # chunk puts accounts on both sides of its boundaries.
     monkeypatch.setattr(Chunk, "ACCOUNTS", chunk)
+    monkeypatch.setattr(Chunk, "ROWS", 3 if chunk == 2 else 200_000)
     rpf = _rpf(rpf_folder, seed)
     lines = [HEADER, *(f"C{n:03},{row}" for n, rows in enumerate(portfolios) for row in rows)]
     everyone = tmp_path / "all.csv"
