@@ -25,7 +25,7 @@ IntArray = npt.NDArray[np.int64]
 @dataclass(frozen=True, eq=False)
 class PortfolioBatch:
     offsets: IntArray
-    instrument_ids: tuple[str, ...]
+    instrument_ids: Sequence[str] | npt.NDArray[np.object_]
     market_value_cents: IntArray
 
     def __post_init__(self) -> None:

@@ -129,8 +129,7 @@ def _group_sums(
 
 def _flat_rate(table: RpfColumns, params: MarginParameters, netted: _Netted) -> ObjectArray:
     """§3.2.4.2 per account; see components.flat_rate_margin."""
-    rated = np.flatnonzero(netted.code >= 0)
-    rated = rated[np.array([table.flat_rate[c] is not None for c in netted.code[rated]], dtype=bool)]
+    rated = np.flatnonzero((netted.code >= 0) & table.has_flat_rate[np.maximum(netted.code, 0)])
     out = np.zeros(netted.count, dtype=object)
     if not len(rated):
         return out
@@ -209,8 +208,8 @@ def _liquidation(
 
 def _structured_products(table: RpfColumns, params: MarginParameters, netted: _Netted) -> ObjectArray:
     """§3.2.4.4: long FieldType 6 positions, quantity x tick size multiplier x minimum tick."""
-    long = np.flatnonzero((netted.code >= 0) & (netted.quantity > 0))
-    long = long[np.array([table.tick_multiplier[c] is not None for c in netted.code[long]], dtype=bool)]
+    has_tick = table.has_tick_multiplier[np.maximum(netted.code, 0)]
+    long = np.flatnonzero((netted.code >= 0) & (netted.quantity > 0) & has_tick)
     if not len(long):
         return np.zeros(netted.count, dtype=object)
     tick, tick_scale = fixed(params.minimum_tick_size_hkd)
@@ -221,8 +220,7 @@ def _structured_products(table: RpfColumns, params: MarginParameters, netted: _N
 
 def _corporate_actions(table: RpfColumns, netted: _Netted) -> ObjectArray:
     """§3.2.4.5: per entitlement position |net MV x rate| rounded off, summed."""
-    rows = np.flatnonzero(netted.code >= 0)
-    rows = rows[np.array([table.short_addon[c] is not None for c in netted.code[rows]], dtype=bool)]
+    rows = np.flatnonzero((netted.code >= 0) & table.has_corporate_action[np.maximum(netted.code, 0)])
     if not len(rows):
         return np.zeros(netted.count, dtype=object)
     net = (netted.market_cents[rows] - netted.contract_cents[rows]).astype(object)
@@ -250,7 +248,7 @@ def _portfolio_margin(
     sizes = np.bincount(netted.account[rows], minlength=netted.count)
     batch = PortfolioBatch(
         np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
-        tuple(table.codes[c] for c in netted.code[rows].tolist()),
+        table.code_objects[netted.code[rows]],
         netted.market_cents[rows],
     )
     found = portfolio_margin_batch(rpf, batch, params.ipo_codes, params.floor_rate, scenario_row)

@@ -24,6 +24,7 @@ from cpdesk.engine.rpf.model import RiskParameterFile
 
 IntArray = npt.NDArray[np.int64]
 ObjectArray = npt.NDArray[np.object_]
+BoolArray = npt.NDArray[np.bool_]
 
 
 def scale_of(values: Sequence[Decimal]) -> int:
@@ -136,6 +137,28 @@ class RpfColumns:
     @functools.cached_property
     def code_array(self) -> pa.Array:
         return pa.array(self.codes, type=pa.string())
+
+    @functools.cached_property
+    def code_objects(self) -> ObjectArray:
+        """The codes as an array, to take many at once by index."""
+        return np.array(self.codes, dtype=object)
+
+    # Where a column holds a value (None: the RPF gives none), to select rows without a loop.
+    @functools.cached_property
+    def has_flat_rate(self) -> BoolArray:
+        return _present(self.flat_rate)
+
+    @functools.cached_property
+    def has_tick_multiplier(self) -> BoolArray:
+        return _present(self.tick_multiplier)
+
+    @functools.cached_property
+    def has_corporate_action(self) -> BoolArray:
+        return _present(self.short_addon)
+
+
+def _present(column: ObjectArray) -> BoolArray:
+    return np.array([value is not None for value in column.tolist()], dtype=bool)
 
 
 _COLUMNS: weakref.WeakKeyDictionary[RiskParameterFile, RpfColumns] = weakref.WeakKeyDictionary()
