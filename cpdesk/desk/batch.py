@@ -180,9 +180,9 @@ def _account_blocks(
         else:
             raise InputRejected(f"{name}: no header row")
         for row in reader:
-            if not any(map(str.strip, row)):
-                continue
             account = row[column].strip() if column < len(row) else ""
+            if not account and not any(map(str.strip, row)):  # a row with an account is not blank
+                continue
             if account != current and lines:
                 yield (current or "", lines, None)
                 lines = []
