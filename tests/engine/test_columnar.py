@@ -101,3 +101,20 @@ def test_a_missing_hedge_sends_only_accounts_with_lra_to_the_exact_path(rpf: Ris
         assert found.breakdowns[1] == calculate_margin(rpf, [tier_n], params).breakdown
         with pytest.raises(InputError, match="has no FieldType 4 row"):
             calculate_margin(rpf, [stock], params)
+
+
+def test_an_rpf_margined_is_freed_with_its_tables_when_nothing_else_holds_it() -> None:
+    # The tables are kept with the RPF (weakly keyed): margin history over a year of files must
+    # not keep every file's scenario matrix alive.
+    import gc
+    import weakref
+
+    parsed = parse_rpf_bytes(b"\n".join(synthetic_rpf_lines(INSTRUMENTS, 60, 80, seed=6)) + b"\n", "gone.csv")
+    assert parsed.value is not None
+    stock = Position(NAMES.stocks[3], Decimal(1000), Decimal(100), Decimal(100))
+    calculate_margin(parsed.value, [stock])
+    margin_columns(parsed.value, columns_of([[stock]]), MarginParameters())
+    gone = weakref.ref(parsed.value)
+    del parsed
+    gc.collect()
+    assert gone() is None

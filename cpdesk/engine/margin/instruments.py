@@ -83,13 +83,17 @@ class InstrumentTable:
     __slots__ = ("__weakref__", "_rpf", "_terms")
 
     def __init__(self, rpf: RiskParameterFile) -> None:
-        self._rpf = rpf
+        # A weak reference: the table is the RPF's value in a WeakKeyDictionary, and a strong one
+        # would keep every RPF ever margined alive (a history over a year of files).
+        self._rpf = weakref.ref(rpf)
         self._terms: dict[str, InstrumentTerms] = {}
 
     def terms(self, code: str) -> InstrumentTerms:
         found = self._terms.get(code)
         if found is None:
-            found = _resolve(self._rpf, code)
+            rpf = self._rpf()
+            assert rpf is not None, "the table lives only as long as its RPF"
+            found = _resolve(rpf, code)
             if found.in_rpf:  # kept only for the RPF's own codes: the cache stays bounded by it
                 self._terms[code] = found
         return found
