@@ -118,3 +118,12 @@ def test_an_rpf_margined_is_freed_with_its_tables_when_nothing_else_holds_it() -
     del parsed
     gc.collect()
     assert gone() is None
+
+
+def test_an_account_whose_totals_could_pass_64_bits_goes_to_the_exact_path(rpf: RiskParameterFile) -> None:
+    # 10,000 rows of the largest whole quantity sum past 2^63: wrapped, they would be nonsense.
+    big = Position(NAMES.stocks[3], Decimal(999_999_999_999_999), Decimal(1), Decimal(1))
+    small = Position(NAMES.stocks[3], Decimal(1000), Decimal(100), Decimal(100))
+    found = margin_columns(rpf, columns_of([[big] * 10_000, [small]]), MarginParameters())
+    assert found.exact_path.tolist() == [True, False]
+    assert found.breakdowns[1] == calculate_margin(rpf, [small]).breakdown

@@ -31,6 +31,8 @@ from cpdesk.engine.margin.rpf_columns import RpfColumns, fixed, rpf_columns
 from cpdesk.engine.numbers import round_up_to_multiple
 from cpdesk.engine.rpf.model import RiskParameterFile
 
+_SAFE_SUM = 2.0**62  # below it a sum of int64 values cannot wrap (with room for float error)
+
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 ObjectArray = npt.NDArray[np.object_]
@@ -264,6 +266,11 @@ def margin_columns(
     exact_path = np.zeros(count, dtype=bool)
     code_index = table.indices(positions.instrument_ids)
     exact_path[positions.account[code_index < 0]] = True  # calculate_margin warns about these
+    # Sums of an account's quantities and amounts are taken in 64 bits: an account whose totals
+    # could pass them (thousands of rows at the largest sizes) goes to calculate_margin instead.
+    for column in (positions.quantity, positions.contract_value_cents, positions.market_value_cents):
+        totals = np.bincount(positions.account, weights=np.abs(column).astype(np.float64), minlength=count)
+        exact_path |= totals >= _SAFE_SUM
     netted = _Netted.of(table, positions, code_index)
 
     market_hkd = _per_account(count, netted.account, _round_cents(netted.market_cents))
