@@ -243,8 +243,9 @@ def _portfolio_margin(
     rows = np.flatnonzero((netted.code >= 0) & (table.scenario_row[np.maximum(netted.code, 0)] >= 0))
     scenario_row = table.scenario_row[netted.code[rows]]
     bound = np.abs(netted.market_cents[rows]) / 100.0 * rpf.scenarios.max_abs_return[scenario_row]
-    too_large = bound >= MAX_ABS_TERM_HKD  # calculate_margin refuses these, saying why
-    exact_path[netted.account[rows[too_large]]] = True
+    # calculate_margin refuses a portfolio whose bound reaches MAX_ABS_TERM_HKD, saying why. (Per
+    # account, not per sub-portfolio: stricter only where nothing real comes near.)
+    exact_path |= np.bincount(netted.account[rows], weights=bound, minlength=netted.count) >= MAX_ABS_TERM_HKD
     keep = ~exact_path[netted.account[rows]]
     rows, scenario_row = rows[keep], scenario_row[keep]
     sizes = np.bincount(netted.account[rows], minlength=netted.count)

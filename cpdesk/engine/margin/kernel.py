@@ -23,8 +23,10 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 # The exact path takes a term's integer part from float64, exact while |term| stays far below
-# 2^52: callers keep every |market value x return| under MAX_ABS_TERM_HKD. (It also scales
-# returns by 1e10, which the parser bounds with MAX_ABS_RETURN.)
+# 2^52, and the sums of whole-HKD terms are exact while they stay below 2^53: callers keep the
+# sum over a sub-portfolio of |market value| x max |return| (which bounds every term and every
+# partial sum) under MAX_ABS_TERM_HKD. (The exact path also scales returns by 1e10, which the
+# parser bounds with MAX_ABS_RETURN.)
 MAX_ABS_TERM_HKD = 1e14
 _SCALE = 1_000_000_000_000  # cents (1e2) x return scale (1e10)
 _HALF = 500_000_000_000
@@ -83,10 +85,10 @@ def _accumulate_rows(
     end: int,
 ) -> float:  # pragma: no cover - compiled
     """Add the rounded terms of positions ``start:end`` to ``acc``; returns the bound on their
-    size, max |mv| x max |r|. Four rows go per pass: ``acc`` is loaded and stored once for four
+    sum, the sum of |mv| x max |r|. Four rows go per pass: ``acc`` is loaded and stored once for four
     terms (one row per pass spent most of its time on that), and the sum of four whole numbers
     far below 2^53 is exact in any order."""
-    largest = 0.0
+    total = 0.0
     j = start
     while j + 3 < end:
         r0, r1, r2, r3 = rows[j], rows[j + 1], rows[j + 2], rows[j + 3]
@@ -97,7 +99,7 @@ def _accumulate_rows(
             abs(m2) * max_abs[r2],
             abs(m3) * max_abs[r3],
         )
-        largest = max(largest, b0, b1, b2, b3)
+        total += (b0 + b1) + (b2 + b3)
         t0, t1 = _TIE_TOLERANCE * (b0 + 1.0), _TIE_TOLERANCE * (b1 + 1.0)
         t2, t3 = _TIE_TOLERANCE * (b2 + 1.0), _TIE_TOLERANCE * (b3 + 1.0)
         near_ties = 0
@@ -117,7 +119,7 @@ def _accumulate_rows(
     while j < end:
         row, m = rows[j], mv[j]
         bound = abs(m) * max_abs[row]
-        largest = max(largest, bound)
+        total += bound
         tolerance = _TIE_TOLERANCE * (bound + 1.0)
         near_ties = 0
         for s in range(acc.shape[0]):
@@ -127,7 +129,7 @@ def _accumulate_rows(
         if near_ties:
             _fix_ties(acc, returns, row, m, mv_cents[j], tolerance)
         j += 1
-    return largest
+    return total
 
 
 # Up to this k the tail is picked in one pass keeping the k smallest so far (a new one is rare
@@ -185,10 +187,10 @@ def _sub_portfolio_tails(
     p: int,
 ) -> None:  # pragma: no cover - compiled
     acc = np.zeros(returns.shape[1])
-    largest = _accumulate_rows(acc, returns, max_abs, rows, mv, mv_cents, offsets[p], offsets[p + 1])
+    bound = _accumulate_rows(acc, returns, max_abs, rows, mv, mv_cents, offsets[p], offsets[p + 1])
     _store_tails(acc, hvar_count, hvar_k, svar_k, out, p)
     if out.shape[1] > 2:
-        out[p, 2] = largest
+        out[p, 2] = bound
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
@@ -206,8 +208,8 @@ def tail_sums(
 ) -> None:  # pragma: no cover - compiled
     """For each sub-portfolio ``p`` (positions ``offsets[p]:offsets[p+1]``): the sums of its
     ``hvar_k`` worst HVaR and ``svar_k`` worst SVaR scenario P&Ls, into ``out[p, 0:2]``; and
-    where ``out`` has a third column, the bound on its largest term |mv| x max |r| (HKD), which
-    the caller checks against MAX_ABS_TERM_HKD."""
+    where ``out`` has a third column, the bound on its terms' sum, the sum of |mv| x max |r|
+    (HKD), which the caller checks against MAX_ABS_TERM_HKD."""
     for p in prange(offsets.shape[0] - 1):
         _sub_portfolio_tails(
             returns, max_abs, rows, mv, mv_cents, offsets, hvar_count, hvar_k, svar_k, out, p

@@ -176,22 +176,32 @@ def run_tails(
             out,
         )
         if out[:, 2].max() >= MAX_ABS_TERM_HKD:  # the sums are then not exact: refuse them
-            terms = np.abs(market_value_cents) / 100.0 * rpf.scenarios.max_abs_return[rows]
-            instrument = rpf.scenarios.instrument_ids[rows[int(np.argmax(terms))]]
-            raise InputError(
-                [
-                    Problem(
-                        "positions",
-                        None,
-                        instrument,
-                        f"market value of {instrument} times its largest return exceeds "
-                        f"{MAX_ABS_TERM_HKD:,.0f} HKD; cpdesk cannot round that term exactly",
-                        code=ProblemCode.OUT_OF_RANGE,
-                    )
-                ]
-            )
-    # Whole numbers far below 2^53 (every term is under MAX_ABS_TERM_HKD): exact as floats.
+            raise InputError([_too_large(rpf, rows, market_value_cents)])
+    # Whole numbers below 2^53 (each sub-portfolio's bound is under MAX_ABS_TERM_HKD): exact.
     return [int(v) for v in out[:, 0].tolist()], [int(v) for v in out[:, 1].tolist()]
+
+
+def _too_large(rpf: RiskParameterFile, rows: IntArray, market_value_cents: IntArray) -> Problem:
+    terms = np.abs(market_value_cents) / 100.0 * rpf.scenarios.max_abs_return[rows]
+    worst = int(np.argmax(terms))
+    instrument = rpf.scenarios.instrument_ids[rows[worst]]
+    if terms[worst] >= MAX_ABS_TERM_HKD:
+        why = f"market value of {instrument} times its largest return exceeds {MAX_ABS_TERM_HKD:,.0f} HKD"
+        return Problem(
+            "positions",
+            None,
+            instrument,
+            f"{why}; cpdesk cannot round that term exactly",
+            code=ProblemCode.OUT_OF_RANGE,
+        )
+    return Problem(
+        "positions",
+        None,
+        None,
+        f"the positions' market values times their largest returns add up past {MAX_ABS_TERM_HKD:,.0f} HKD "
+        f"(the largest: {instrument}); cpdesk cannot sum their scenario P&L exactly",
+        code=ProblemCode.OUT_OF_RANGE,
+    )
 
 
 def portfolio_margin(
