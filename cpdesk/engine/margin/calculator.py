@@ -11,6 +11,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from cpdesk.engine.margin.components import (
     CorporateActionCharge,
@@ -32,10 +33,7 @@ from cpdesk.engine.margin.portfolio import PortfolioMarginDetail, portfolio_marg
 from cpdesk.engine.margin.positions import Position, net_by_instrument
 from cpdesk.engine.numbers import round_off, round_up_to_multiple
 from cpdesk.engine.problems import Problem, ProblemCode, Severity
-from cpdesk.engine.rpf.model import (
-    FieldType,
-    RiskParameterFile,
-)
+from cpdesk.engine.rpf.model import FieldType, RiskParameterFile
 
 DEFAULT_FLOOR_RATE = Decimal("0.025")
 DEFAULT_MARGIN_CREDIT_HKD = Decimal(5_000_000)
@@ -109,6 +107,70 @@ def whole_hkd(amount: Decimal) -> int:
     return round_off(amount)
 
 
+class ComponentMargins(NamedTuple):
+    """The risk components of one portfolio, whole HKD, as §3.2.7 adds them up."""
+
+    portfolio_margin: int
+    flat_rate_margin: int
+    lra_instrument: int
+    lra_portfolio: int
+    structured_product_addon: int
+    corporate_action_margin: int
+    holiday_addon: int
+    portfolio_margin_floor: int  # reported beside them, not added
+
+
+def aggregate(
+    components: ComponentMargins, marks: MarkToMarket, params: MarginParameters, rounding_hkd: int
+) -> tuple[MarginBreakdown, PositionLimitResult]:
+    """The summary of §3.2.7 from the components: aggregated and rounded up to ``Rounding``, the
+    MTM, the margin credit, the position limit add-on and the other add-ons (every path that
+    margins a portfolio ends here)."""
+    c = components
+    before_holiday = (
+        c.portfolio_margin
+        + c.flat_rate_margin
+        + c.lra_instrument
+        + c.lra_portfolio
+        + c.structured_product_addon
+        + c.corporate_action_margin
+    )
+    aggregated = before_holiday + c.holiday_addon
+    aggregated_rounded = round_up_to_multiple(aggregated, rounding_hkd)
+    mtm = marks.mtm_hkd
+    favourable = max(mtm, 0)
+    requirement = max(-mtm, 0)
+    net_margin = max(0, aggregated_rounded - favourable)
+    credit = whole_hkd(params.margin_credit_hkd)
+    after_credit = max(0, net_margin - credit)
+    pla = position_limit_addon(marks, params.position_limit, before_holiday, rounding_hkd, after_credit)
+    credit_risk = whole_hkd(params.credit_risk_addon_hkd)
+    adhoc = whole_hkd(params.adhoc_addon_hkd)
+    breakdown = MarginBreakdown(
+        portfolio_margin=c.portfolio_margin,
+        flat_rate_margin=c.flat_rate_margin,
+        lra_instrument=c.lra_instrument,
+        lra_portfolio=c.lra_portfolio,
+        structured_product_addon=c.structured_product_addon,
+        corporate_action_margin=c.corporate_action_margin,
+        holiday_addon=c.holiday_addon,
+        aggregated=aggregated,
+        aggregated_rounded=aggregated_rounded,
+        mtm=mtm,
+        favourable_mtm=favourable,
+        mtm_requirement=requirement,
+        net_margin=net_margin,
+        net_margin_after_credit=after_credit,
+        position_limit_addon=pla.addon_hkd,
+        total=after_credit + requirement + pla.addon_hkd + credit_risk + adhoc,
+        credit_risk_addon=credit_risk,
+        adhoc_addon=adhoc,
+        margin_credit=credit,
+        portfolio_margin_floor=c.portfolio_margin_floor,
+    )
+    return breakdown, pla
+
+
 def identify(rpf: RiskParameterFile, positions: Sequence[Position]) -> list[tuple[str, frozenset[FieldType]]]:
     """§3.2.2's identification table: each position code with the FieldTypes that apply."""
     return [(p.instrument_id, applicable_field_types(rpf, p.instrument_id)) for p in positions]
@@ -173,44 +235,19 @@ def calculate_margin(
         holiday_addon(pm.margin_hkd, flat_rate.margin_hkd, rpf.header.holiday_factor) if params.holiday else 0
     )
 
-    before_holiday = (
-        pm.margin_hkd + flat_rate.margin_hkd + lra.instrument_level_hkd + lra.portfolio_level_hkd + spa + ca
-    )
-    aggregated = before_holiday + holiday
-    rounding = rpf.header.rounding_hkd
-    aggregated_rounded = round_up_to_multiple(aggregated, rounding)
-    marks = MarkToMarket.of(positions)
-    mtm = marks.mtm_hkd
-    favourable = max(mtm, 0)
-    requirement = max(-mtm, 0)
-    net_margin = max(0, aggregated_rounded - favourable)
-    credit = whole_hkd(params.margin_credit_hkd)
-    after_credit = max(0, net_margin - credit)
-    pla = position_limit_addon(marks, params.position_limit, before_holiday, rounding, after_credit)
-    credit_risk = whole_hkd(params.credit_risk_addon_hkd)
-    adhoc = whole_hkd(params.adhoc_addon_hkd)
-    total = after_credit + requirement + pla.addon_hkd + credit_risk + adhoc
-
-    breakdown = MarginBreakdown(
-        portfolio_margin=pm.margin_hkd,
-        flat_rate_margin=flat_rate.margin_hkd,
-        lra_instrument=lra.instrument_level_hkd,
-        lra_portfolio=lra.portfolio_level_hkd,
-        structured_product_addon=spa,
-        corporate_action_margin=ca,
-        holiday_addon=holiday,
-        aggregated=aggregated,
-        aggregated_rounded=aggregated_rounded,
-        mtm=mtm,
-        favourable_mtm=favourable,
-        mtm_requirement=requirement,
-        net_margin=net_margin,
-        net_margin_after_credit=after_credit,
-        position_limit_addon=pla.addon_hkd,
-        total=total,
-        credit_risk_addon=credit_risk,
-        adhoc_addon=adhoc,
-        margin_credit=credit,
-        portfolio_margin_floor=round_off(pm.floor_hkd),
+    breakdown, pla = aggregate(
+        ComponentMargins(
+            pm.margin_hkd,
+            flat_rate.margin_hkd,
+            lra.instrument_level_hkd,
+            lra.portfolio_level_hkd,
+            spa,
+            ca,
+            holiday,
+            round_off(pm.floor_hkd),
+        ),
+        MarkToMarket.of(positions),
+        params,
+        rpf.header.rounding_hkd,
     )
     return MarginResult(breakdown, pm, flat_rate, lra, sp_charges, ca_charges, pla, warnings)

@@ -23,12 +23,17 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from cpdesk.engine.margin.batch import PortfolioBatch, portfolio_margin_batch
-from cpdesk.engine.margin.calculator import MarginBreakdown, MarginParameters, calculate_margin, whole_hkd
-from cpdesk.engine.margin.components import MarkToMarket, position_limit_addon
+from cpdesk.engine.margin.calculator import (
+    ComponentMargins,
+    MarginBreakdown,
+    MarginParameters,
+    aggregate,
+    calculate_margin,
+)
+from cpdesk.engine.margin.components import MarkToMarket
 from cpdesk.engine.margin.kernel import MAX_ABS_TERM_HKD
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.margin.rpf_columns import RpfColumns, fixed, rpf_columns
-from cpdesk.engine.numbers import round_up_to_multiple
 from cpdesk.engine.rpf.model import RiskParameterFile
 
 _SAFE_SUM = 2.0**62  # below it a sum of int64 values cannot wrap (with room for float error)
@@ -288,9 +293,7 @@ def margin_columns(
     else:
         holiday = [0] * count
     rounding = rpf.header.rounding_hkd
-    credit = whole_hkd(params.margin_credit_hkd)
-    fixed_addons = whole_hkd(params.credit_risk_addon_hkd), whole_hkd(params.adhoc_addon_hkd)
-    rows = zip(
+    components = zip(
         pm.tolist(),
         flat.tolist(),
         lra_instrument.tolist(),
@@ -298,66 +301,14 @@ def margin_columns(
         spa.tolist(),
         ca.tolist(),
         holiday,
-        market_hkd.tolist(),
-        contract_hkd.tolist(),
         floor,
-        exact_path.tolist(),
         strict=True,
     )
-    breakdowns: list[MarginBreakdown | None] = []
-    for (
-        portfolio,
-        flat_rate,
-        lra_i,
-        lra_p,
-        sp,
-        action,
-        holiday_addon,
-        market,
-        contract,
-        pm_floor,
-        skip,
-    ) in rows:
-        if skip:
-            breakdowns.append(None)
-            continue
-        before_holiday = portfolio + flat_rate + lra_i + lra_p + sp + action
-        aggregated = before_holiday + holiday_addon
-        aggregated_rounded = round_up_to_multiple(aggregated, rounding)
-        mtm = market - contract
-        favourable, requirement = max(mtm, 0), max(-mtm, 0)
-        net_margin = max(0, aggregated_rounded - favourable)
-        after_credit = max(0, net_margin - credit)
-        pla = (
-            0
-            if params.position_limit is None
-            else position_limit_addon(
-                MarkToMarket(market, contract), params.position_limit, before_holiday, rounding, after_credit
-            ).addon_hkd
-        )
-        breakdowns.append(
-            MarginBreakdown(
-                portfolio,
-                flat_rate,
-                lra_i,
-                lra_p,
-                sp,
-                action,
-                holiday_addon,
-                aggregated,
-                aggregated_rounded,
-                mtm,
-                favourable,
-                requirement,
-                net_margin,
-                after_credit,
-                pla,
-                after_credit + requirement + pla + sum(fixed_addons),
-                *fixed_addons,
-                credit,
-                pm_floor,
-            )
-        )
+    marks = zip(market_hkd.tolist(), contract_hkd.tolist(), strict=True)
+    breakdowns: list[MarginBreakdown | None] = [
+        None if skip else aggregate(ComponentMargins(*figures), MarkToMarket(*mark), params, rounding)[0]
+        for figures, mark, skip in zip(components, marks, exact_path.tolist(), strict=True)
+    ]
     return ColumnarMargins(breakdowns, exact_path)
 
 
