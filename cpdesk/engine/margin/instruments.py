@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from cpdesk.engine.numbers import EXACT
+from cpdesk.engine.rpf.derived import kept_with_rpf
 from cpdesk.engine.rpf.model import (
     BENEFIT_PREFIXES,
     BetaHedgeInfo,
@@ -83,8 +84,8 @@ class InstrumentTable:
     __slots__ = ("__weakref__", "_rpf", "_terms")
 
     def __init__(self, rpf: RiskParameterFile) -> None:
-        # A weak reference: the table is the RPF's value in a WeakKeyDictionary, and a strong one
-        # would keep every RPF ever margined alive (a history over a year of files).
+        # A weak reference: the table is kept with the RPF (rpf.derived), and a strong one would
+        # keep every RPF ever margined alive (a history over a year of files).
         self._rpf = weakref.ref(rpf)
         self._terms: dict[str, InstrumentTerms] = {}
 
@@ -108,12 +109,4 @@ class InstrumentTable:
         return found  # type: ignore[return-value]  # no None is left
 
 
-_TABLES: weakref.WeakKeyDictionary[RiskParameterFile, InstrumentTable] = weakref.WeakKeyDictionary()
-
-
-def instrument_table(rpf: RiskParameterFile) -> InstrumentTable:
-    """The RPF's table (one per RPF object, built on first use)."""
-    table = _TABLES.get(rpf)
-    if table is None:
-        table = _TABLES[rpf] = InstrumentTable(rpf)
-    return table
+instrument_table = kept_with_rpf(InstrumentTable)  # the RPF's table, built on first use

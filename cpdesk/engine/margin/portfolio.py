@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,6 +34,7 @@ from cpdesk.engine.margin.kernel import (
 )
 from cpdesk.engine.numbers import round_off, tail_count
 from cpdesk.engine.problems import InputError, Problem, ProblemCode
+from cpdesk.engine.rpf.derived import kept_with_rpf
 from cpdesk.engine.rpf.model import RiskParameterFile
 
 IntArray = npt.NDArray[np.int64]
@@ -66,15 +66,7 @@ class TailParameters:
         )
 
 
-_TAILS: weakref.WeakKeyDictionary[RiskParameterFile, TailParameters] = weakref.WeakKeyDictionary()
-
-
-def tail_parameters(rpf: RiskParameterFile) -> TailParameters:
-    """The RPF's :class:`TailParameters`, worked out once per RPF."""
-    found = _TAILS.get(rpf)
-    if found is None:
-        found = _TAILS[rpf] = TailParameters.of(rpf)
-    return found
+tail_parameters = kept_with_rpf(TailParameters.of)  # worked out once per RPF
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ Built once per RPF and kept with it.
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cpdesk.engine.margin.instruments import instrument_table
+from cpdesk.engine.rpf.derived import kept_with_rpf
 from cpdesk.engine.rpf.model import RiskParameterFile
 
 IntArray = npt.NDArray[np.int64]
@@ -161,11 +161,4 @@ def _present(column: ObjectArray) -> BoolArray:
     return np.array([value is not None for value in column.tolist()], dtype=bool)
 
 
-_COLUMNS: weakref.WeakKeyDictionary[RiskParameterFile, RpfColumns] = weakref.WeakKeyDictionary()
-
-
-def rpf_columns(rpf: RiskParameterFile) -> RpfColumns:
-    found = _COLUMNS.get(rpf)
-    if found is None:
-        found = _COLUMNS[rpf] = RpfColumns.of(rpf)
-    return found
+rpf_columns = kept_with_rpf(RpfColumns.of)  # built once per RPF, on first use
