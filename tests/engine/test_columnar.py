@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,18 +38,6 @@ def positions(draw: st.DrawFn, codes: list[str]) -> Position:
     return Position(code, Decimal(quantity), Decimal(cv).scaleb(-2), Decimal(mv).scaleb(-2))
 
 
-def columns_of(accounts: list[list[Position]]) -> PositionColumns:
-    rows = [(n, p) for n, portfolio in enumerate(accounts) for p in portfolio]
-    return PositionColumns(
-        len(accounts),
-        np.array([n for n, _ in rows], dtype=np.int64),
-        [p.instrument_id for _, p in rows],
-        np.array([int(p.quantity) for _, p in rows], dtype=np.int64),
-        np.array([p.contract_value_cents for _, p in rows], dtype=np.int64),
-        np.array([p.market_value_cents for _, p in rows], dtype=np.int64),
-    )
-
-
 parameters = st.builds(
     MarginParameters,
     flat_rate_multiplier=st.sampled_from([Decimal(1), Decimal("1.5"), Decimal("2.25")]),
@@ -74,7 +61,7 @@ parameters = st.builds(
 def test_every_account_equals_calculate_margin_alone(
     rpf: RiskParameterFile, accounts: list[list[Position]], params: MarginParameters
 ) -> None:
-    found = margin_columns(rpf, columns_of(accounts), params)
+    found = margin_columns(rpf, PositionColumns.of(accounts), params)
     for portfolio, breakdown, exact in zip(accounts, found.breakdowns, found.exact_path, strict=True):
         try:
             alone = calculate_margin(rpf, portfolio, params)
@@ -95,7 +82,7 @@ def test_a_missing_hedge_sends_only_accounts_with_lra_to_the_exact_path(rpf: Ris
     # has no FieldType 4 row of its own).
     for hedge in ("NOT-IN-RPF", NAMES.structured_products[0]):
         params = replace(MarginParameters(), hedge_instrument=hedge)
-        found = margin_columns(rpf, columns_of([[stock], [tier_n]]), params)
+        found = margin_columns(rpf, PositionColumns.of([[stock], [tier_n]]), params)
         assert found.exact_path.tolist() == [True, False]
         assert found.breakdowns[1] == calculate_margin(rpf, [tier_n], params).breakdown
         with pytest.raises(InputError, match="has no FieldType 4 row"):
@@ -112,7 +99,7 @@ def test_an_rpf_margined_is_freed_with_its_tables_when_nothing_else_holds_it() -
     assert parsed.value is not None
     stock = Position(NAMES.stocks[3], Decimal(1000), Decimal(100), Decimal(100))
     calculate_margin(parsed.value, [stock])
-    margin_columns(parsed.value, columns_of([[stock]]), MarginParameters())
+    margin_columns(parsed.value, PositionColumns.of([[stock]]), MarginParameters())
     gone = weakref.ref(parsed.value)
     del parsed
     gc.collect()
@@ -123,7 +110,7 @@ def test_an_account_whose_totals_could_pass_64_bits_goes_to_the_exact_path(rpf: 
     # 10,000 rows of the largest whole quantity sum past 2^63: wrapped, they would be nonsense.
     big = Position(NAMES.stocks[3], Decimal(999_999_999_999_999), Decimal(1), Decimal(1))
     small = Position(NAMES.stocks[3], Decimal(1000), Decimal(100), Decimal(100))
-    found = margin_columns(rpf, columns_of([[big] * 10_000, [small]]), MarginParameters())
+    found = margin_columns(rpf, PositionColumns.of([[big] * 10_000, [small]]), MarginParameters())
     assert found.exact_path.tolist() == [True, False]
     assert found.breakdowns[1] == calculate_margin(rpf, [small]).breakdown
 
@@ -142,5 +129,5 @@ def test_terms_each_within_range_whose_sum_is_not_are_refused_not_summed_inexact
     with pytest.raises(InputError, match="add up past 100,000,000,000,000 HKD"):
         calculate_margin(rpf, positions)
     assert calculate_margin(rpf, positions[:1]).breakdown.portfolio_margin > 0
-    found = margin_columns(rpf, columns_of([positions, positions[:1]]), MarginParameters())
+    found = margin_columns(rpf, PositionColumns.of([positions, positions[:1]]), MarginParameters())
     assert found.exact_path.tolist() == [True, False]

@@ -15,6 +15,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
+from cpdesk.engine.margin.instruments import instrument_table
 from cpdesk.engine.margin.portfolio import NON_IPO, TailParameters, ipo_code_of, run_tails, tail_parameters
 from cpdesk.engine.margin.positions import Position, net_by_instrument
 from cpdesk.engine.rpf.model import RiskParameterFile
@@ -79,9 +80,10 @@ def portfolio_margin_batch(
     portfolio = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.offsets))
     keep = rows >= 0
     if ipo_codes:
+        table = instrument_table(rpf)
         groups = np.array(
             [
-                group_of[ipo_code_of(rpf, i, ipo_codes)] if k else 0
+                group_of[ipo_code_of(i, table.terms(i).underlying_group, ipo_codes)] if k else 0
                 for i, k in zip(batch.instrument_ids, keep, strict=True)
             ],
             dtype=np.int64,

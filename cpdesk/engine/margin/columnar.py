@@ -64,6 +64,19 @@ class PositionColumns:
     contract_value_cents: IntArray
     market_value_cents: IntArray
 
+    @classmethod
+    def of(cls, portfolios: Sequence[Sequence[Position]]) -> PositionColumns:
+        """Portfolios of positions with whole quantities, one account each, none empty."""
+        rows = [(n, p) for n, portfolio in enumerate(portfolios) for p in portfolio]
+        return cls(
+            len(portfolios),
+            np.array([n for n, _ in rows], dtype=np.int64),
+            [p.instrument_id for _, p in rows],
+            np.array([int(p.quantity) for _, p in rows], dtype=np.int64),
+            np.array([p.contract_value_cents for _, p in rows], dtype=np.int64),
+            np.array([p.market_value_cents for _, p in rows], dtype=np.int64),
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class ColumnarMargins:
@@ -320,19 +333,7 @@ def breakdowns_of(
     InputError as ``calculate_margin`` does."""
     whole = [all(p.quantity == p.quantity.to_integral_value() for p in portfolio) for portfolio in portfolios]
     taken = [portfolio for portfolio, ok in zip(portfolios, whole, strict=True) if ok and portfolio]
-    rows = [(n, p) for n, portfolio in enumerate(taken) for p in portfolio]
-    found = margin_columns(
-        rpf,
-        PositionColumns(
-            len(taken),
-            np.array([n for n, _ in rows], dtype=np.int64),
-            [p.instrument_id for _, p in rows],
-            np.array([int(p.quantity) for _, p in rows], dtype=np.int64),
-            np.array([p.contract_value_cents for _, p in rows], dtype=np.int64),
-            np.array([p.market_value_cents for _, p in rows], dtype=np.int64),
-        ),
-        params,
-    ).breakdowns
+    found = margin_columns(rpf, PositionColumns.of(taken), params).breakdowns
     columnar = iter(found)
     out = []
     for portfolio, ok in zip(portfolios, whole, strict=True):

@@ -105,13 +105,13 @@ class PortfolioMarginDetail:
     margin_hkd: int
 
 
-def ipo_code_of(rpf: RiskParameterFile, instrument: str, ipo_codes: frozenset[str]) -> str:
-    """The IPO sub-portfolio an instrument belongs to, or ``NON_IPO``."""
+def ipo_code_of(instrument: str, underlying_group: str | None, ipo_codes: frozenset[str]) -> str:
+    """The IPO sub-portfolio an instrument belongs to (itself, or the IPO stock its FieldType 5
+    row names as underlying), or ``NON_IPO``."""
     if instrument in ipo_codes:
         return instrument
-    delta = rpf.deltas.get(instrument)
-    if delta is not None and delta.underlying_group in ipo_codes:
-        return delta.underlying_group
+    if underlying_group is not None and underlying_group in ipo_codes:
+        return underlying_group
     return NON_IPO
 
 
@@ -215,11 +215,9 @@ def portfolio_margin(
     ):
         members: dict[str, list[int]] = {}
         for n in scenario:
-            code = instruments[n]
-            if code not in ipo_codes:
-                underlying = terms[n].underlying_group
-                code = underlying if underlying is not None and underlying in ipo_codes else NON_IPO
-            members.setdefault(code, []).append(n)
+            members.setdefault(ipo_code_of(instruments[n], terms[n].underlying_group, ipo_codes), []).append(
+                n
+            )
         codes = sorted(members, key=lambda code: (code != NON_IPO, code))
         order = [p for code in codes for p in members[code]]
         sizes = [len(members[code]) for code in codes]
