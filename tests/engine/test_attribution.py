@@ -18,8 +18,9 @@ from cpdesk.engine.margin import MarginParameters, calculate_margin
 from cpdesk.engine.margin.attribution import MarginAttribution, attribute_margin
 from cpdesk.engine.margin.portfolio import scenario_pnls
 from cpdesk.engine.margin.positions import Position, parse_positions
-from cpdesk.engine.rpf import RiskParameterFile, parse_rpf, parse_rpf_bytes
-from cpdesk.engine.rpf.synthetic import synthetic_rpf_lines, universe
+from cpdesk.engine.rpf import RiskParameterFile, parse_rpf
+from cpdesk.engine.rpf.synthetic import universe
+from tests.support.margin_inputs import synthetic_rpf
 
 NAMES = universe(40)
 CODES = [*NAMES.scenario_instruments, *NAMES.tier_n, *NAMES.corporate_action_positions]
@@ -35,9 +36,7 @@ def guide() -> tuple[RiskParameterFile, tuple[Position, ...]]:
 
 @pytest.fixture(scope="module")
 def synthetic() -> RiskParameterFile:
-    parsed = parse_rpf_bytes(b"\n".join(synthetic_rpf_lines(40, 60, 80, seed=9)) + b"\n", "syn.csv")
-    assert parsed.value is not None
-    return parsed.value
+    return synthetic_rpf(40, seed=9)
 
 
 def _check_shares(found: MarginAttribution) -> None:

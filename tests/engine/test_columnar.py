@@ -13,8 +13,9 @@ from cpdesk.engine.margin import MarginParameters, PositionLimitInputs, calculat
 from cpdesk.engine.margin.columnar import PositionColumns, margin_columns
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.problems import InputError
-from cpdesk.engine.rpf import RiskParameterFile, parse_rpf_bytes
-from cpdesk.engine.rpf.synthetic import synthetic_rpf_lines, universe
+from cpdesk.engine.rpf import RiskParameterFile
+from cpdesk.engine.rpf.synthetic import universe
+from tests.support.margin_inputs import positions, synthetic_rpf
 
 INSTRUMENTS = 120
 NAMES = universe(INSTRUMENTS)
@@ -23,19 +24,7 @@ KNOWN = [*NAMES.scenario_instruments, *NAMES.tier_n, *NAMES.corporate_action_pos
 
 @pytest.fixture(scope="module")
 def rpf() -> RiskParameterFile:
-    parsed = parse_rpf_bytes(b"\n".join(synthetic_rpf_lines(INSTRUMENTS, 60, 80, seed=5)) + b"\n", "syn.csv")
-    assert parsed.value is not None, parsed.problems
-    return parsed.value
-
-
-@st.composite
-def positions(draw: st.DrawFn, codes: list[str]) -> Position:
-    code = draw(st.sampled_from(codes))
-    quantity = draw(st.integers(min_value=-5_000_000, max_value=5_000_000))
-    price_cents = draw(st.integers(min_value=1, max_value=60_000))
-    mv = quantity * price_cents
-    cv = mv + draw(st.integers(min_value=-(10**9), max_value=10**9))
-    return Position(code, Decimal(quantity), Decimal(cv).scaleb(-2), Decimal(mv).scaleb(-2))
+    return synthetic_rpf(INSTRUMENTS, seed=5)
 
 
 parameters = st.builds(
@@ -95,13 +84,12 @@ def test_an_rpf_margined_is_freed_with_its_tables_when_nothing_else_holds_it() -
     import gc
     import weakref
 
-    parsed = parse_rpf_bytes(b"\n".join(synthetic_rpf_lines(INSTRUMENTS, 60, 80, seed=6)) + b"\n", "gone.csv")
-    assert parsed.value is not None
+    held = synthetic_rpf(INSTRUMENTS, seed=6, name="gone.csv")
     stock = Position(NAMES.stocks[3], Decimal(1000), Decimal(100), Decimal(100))
-    calculate_margin(parsed.value, [stock])
-    margin_columns(parsed.value, PositionColumns.of([[stock]]), MarginParameters())
-    gone = weakref.ref(parsed.value)
-    del parsed
+    calculate_margin(held, [stock])
+    margin_columns(held, PositionColumns.of([[stock]]), MarginParameters())
+    gone = weakref.ref(held)
+    del held
     gc.collect()
     assert gone() is None
 

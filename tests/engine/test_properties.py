@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from cpdesk.engine.margin import MarginParameters, PositionLimitInputs, calculate_margin
 from cpdesk.engine.margin.batch import PortfolioBatch, portfolio_margin_batch
 from cpdesk.engine.margin.positions import Position
-from cpdesk.engine.rpf import RiskParameterFile, parse_rpf_bytes
-from cpdesk.engine.rpf.synthetic import synthetic_rpf_lines, universe
+from cpdesk.engine.rpf import RiskParameterFile
+from cpdesk.engine.rpf.synthetic import universe
+from tests.support.margin_inputs import positions, synthetic_rpf
 
 INSTRUMENTS = 40
 NAMES = universe(INSTRUMENTS)
@@ -23,22 +24,10 @@ IPO = frozenset({NAMES.stocks[1], NAMES.stocks[2]})
 
 @pytest.fixture(scope="module")
 def rpf() -> RiskParameterFile:
-    parsed = parse_rpf_bytes(b"\n".join(synthetic_rpf_lines(INSTRUMENTS, 60, 80, seed=5)) + b"\n", "syn.csv")
-    assert parsed.value is not None, parsed.problems
-    return parsed.value
+    return synthetic_rpf(INSTRUMENTS, seed=5)
 
 
-@st.composite
-def positions(draw: st.DrawFn) -> Position:
-    code = draw(st.sampled_from(CODES))
-    quantity = draw(st.integers(min_value=-5_000_000, max_value=5_000_000))
-    price_cents = draw(st.integers(min_value=1, max_value=60_000))
-    mv = quantity * price_cents
-    cv = mv + draw(st.integers(min_value=-(10**9), max_value=10**9))
-    return Position(code, Decimal(quantity), Decimal(cv).scaleb(-2), Decimal(mv).scaleb(-2))
-
-
-portfolios = st.lists(positions(), min_size=1, max_size=12)
+portfolios = st.lists(positions(CODES), min_size=1, max_size=12)
 PARAMS = MarginParameters(
     flat_rate_multiplier=Decimal("1.5"),
     ipo_codes=IPO,
