@@ -29,10 +29,14 @@ def round_off(value: Decimal | Fraction | int) -> int:
     if kind is int:
         return value  # type: ignore[return-value]
     if isinstance(value, Fraction):
-        num, den = abs(value.numerator), value.denominator
-        magnitude = (2 * num + den) // (2 * den)
-        return magnitude if value >= 0 else -magnitude
+        return round_ratio(value.numerator, value.denominator)
     raise TypeError(f"cannot round {kind.__name__} exactly")
+
+
+def round_ratio(numerator: int, denominator: int) -> int:
+    """round_off(numerator / denominator) in integers, halves away from zero (denominator > 0)."""
+    magnitude = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return magnitude if numerator >= 0 else -magnitude
 
 
 def round_cents(cents: int) -> int:

@@ -34,6 +34,7 @@ from cpdesk.engine.margin.components import MarkToMarket
 from cpdesk.engine.margin.kernel import MAX_ABS_TERM_HKD
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.margin.rpf_columns import RpfColumns, fixed, rpf_columns
+from cpdesk.engine.numbers import round_ratio
 from cpdesk.engine.rpf.model import RiskParameterFile
 
 _SAFE_SUM = 2.0**62  # below it a sum of int64 values cannot wrap (with room for float error)
@@ -45,11 +46,7 @@ ObjectArray = npt.NDArray[np.object_]
 
 def _round_div(numerator: ObjectArray | IntArray, denominator: int) -> list[int]:
     """round_off(numerator / denominator) element-wise, halves away from zero (denominator > 0)."""
-    twice = 2 * denominator
-    return [
-        (2 * n + denominator) // twice if n >= 0 else -((-2 * n + denominator) // twice)
-        for n in numerator.tolist()
-    ]
+    return [round_ratio(n, denominator) for n in numerator.tolist()]
 
 
 @dataclass(frozen=True, eq=False)
