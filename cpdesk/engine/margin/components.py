@@ -15,7 +15,7 @@ from typing import NamedTuple, cast
 
 from cpdesk.engine.margin.instruments import InstrumentTerms
 from cpdesk.engine.margin.positions import Position
-from cpdesk.engine.numbers import EXACT, round_off, round_up_to_multiple
+from cpdesk.engine.numbers import EXACT, round_cents, round_off, round_up_to_multiple
 from cpdesk.engine.problems import InputError, Problem, ProblemCode
 from cpdesk.engine.rpf.model import (
     BetaHedgeInfo,
@@ -263,12 +263,9 @@ class MarkToMarket:
 
     @classmethod
     def of(cls, positions: Sequence[Position]) -> MarkToMarket:
-        # round_cents inlined: this runs for every position of every portfolio.
-        market = [p.market_value_cents for p in positions]
-        contract = [p.contract_value_cents for p in positions]
         return cls(
-            sum([(c + 50) // 100 if c >= 0 else -((50 - c) // 100) for c in market]),
-            sum([(c + 50) // 100 if c >= 0 else -((50 - c) // 100) for c in contract]),
+            sum(map(round_cents, [p.market_value_cents for p in positions])),
+            sum(map(round_cents, [p.contract_value_cents for p in positions])),
         )
 
     @property
