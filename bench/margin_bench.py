@@ -4,13 +4,17 @@
 
 - ``parse_s``: cold parse of a synthetic full-size RPF01 (no binary cache yet)
 - ``cache_load_s``: loading the same file again from its binary cache
-- ``single_portfolio_us``: one 50-position portfolio, full breakdown, warm (median)
+- ``single_portfolio_us``: one 50-position portfolio, full breakdown (``margin_breakdown``, the
+  compiled pass the what-if, batch and add-in take), warm (median); ``single_detail_us``: the same
+  through ``calculate_margin``, which also gives every per-position detail (``cpdesk margin``)
 - ``batch_pps``: portfolios per second, 10,000 portfolios of 20 positions, exact rounding
 - ``roofline_pps``: the bare compiled gather-round-sum-tail kernel alone on the same
   positions (float rounding, no tie check, no lookups or grouping), measured in the same run
 - ``batch_vs_roofline``: batch_pps / roofline_pps
-- ``single_kernel_us``: the bare kernel alone on the 50-position portfolio; ``single_vs_kernel``
-- ``whatif_us``: one what-if trade against the 50 positions (the breakdown before and after)
+- ``single_kernel_us``: the bare kernel alone on the 50-position portfolio (its serial form, the
+  faster for one portfolio); ``single_vs_kernel``
+- ``whatif_us``: one what-if trade against the 50 positions (the breakdown before and after, as
+  ``Desk.what_if`` takes them)
 - ``explain_ms``: attribution of the 50 positions (``cpdesk margin explain``)
 - ``batch_full_pps``: accounts per second through ``cpdesk margin batch``'s path (a CSV of
   ``--accounts`` accounts of 20 positions streamed through the desk, the full breakdown of each),
@@ -41,7 +45,8 @@ from cpdesk.desk.batch import BatchRequest, margin_batch
 from cpdesk.engine.margin import MarginParameters, calculate_margin
 from cpdesk.engine.margin.attribution import attribute_margin
 from cpdesk.engine.margin.batch import PortfolioBatch, portfolio_margin_batch
-from cpdesk.engine.margin.kernel import bare_tail_sums
+from cpdesk.engine.margin.figures import margin_breakdown
+from cpdesk.engine.margin.kernel import bare_tail_sums, serial_bare_tail_sums
 from cpdesk.engine.margin.portfolio import TailParameters
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.margin.rpf_columns import rpf_columns
@@ -94,13 +99,9 @@ def run(instruments: int, accounts: int = PORTFOLIOS) -> dict[str, float | int]:
     tradeable = list(names.scenario_instruments) + list(names.tier_n)
     single = _random_positions(rng, tradeable, SINGLE_POSITIONS)
     params = MarginParameters(ipo_codes=frozenset({names.stocks[1]}), holiday=True)
-    calculate_margin(rpf, single, params)
-    samples = []
-    for _ in range(300):
-        start = time.perf_counter()
-        calculate_margin(rpf, single, params)
-        samples.append(time.perf_counter() - start)
-    single_us = statistics.median(samples) * 1e6
+    margin_breakdown(rpf, single, params)  # compiles outside the timings
+    single_us = _median_us(lambda: margin_breakdown(rpf, single, params), 300)
+    detail_us = _median_us(lambda: calculate_margin(rpf, single, params), 300)
 
     scenario_names = list(names.scenario_instruments)
     portfolios = [_random_positions(rng, scenario_names, POSITIONS_PER_PORTFOLIO) for _ in range(PORTFOLIOS)]
@@ -142,29 +143,23 @@ def run(instruments: int, accounts: int = PORTFOLIOS) -> dict[str, float | int]:
     )
     one = np.zeros((1, 2))
     kernel_offsets = np.array([0, len(kernel_rows)], dtype=np.int64)
-    kernel_samples = []
-    for _ in range(300):
-        start = time.perf_counter()
-        bare_tail_sums(
-            rpf.scenarios.returns,
-            kernel_rows,
-            kernel_mv,
-            kernel_offsets,
-            tail.hvar_count,
-            tail.hvar_k,
-            tail.svar_k,
-            one,
-        )
-        kernel_samples.append(time.perf_counter() - start)
-    kernel_us = statistics.median(kernel_samples) * 1e6
+    kernel_args = (
+        rpf.scenarios.returns,
+        kernel_rows,
+        kernel_mv,
+        kernel_offsets,
+        tail.hvar_count,
+        tail.hvar_k,
+        tail.svar_k,
+        one,
+    )
+    serial_bare_tail_sums(*kernel_args)
+    kernel_us = _median_us(lambda: serial_bare_tail_sums(*kernel_args), 300)
 
     trade = _random_positions(rng, scenario_names, 1)
-    whatif = []
-    for _ in range(200):
-        start = time.perf_counter()
-        calculate_margin(rpf, single, params)
-        calculate_margin(rpf, [*single, *trade], params)
-        whatif.append(time.perf_counter() - start)
+    whatif_us = _median_us(
+        lambda: (margin_breakdown(rpf, single, params), margin_breakdown(rpf, [*single, *trade], params)), 200
+    )
     explain = []
     for _ in range(5):
         start = time.perf_counter()
@@ -186,7 +181,8 @@ def run(instruments: int, accounts: int = PORTFOLIOS) -> dict[str, float | int]:
         "batch_vs_roofline": round(roof_s / batch_s, 3),
         "single_kernel_us": round(kernel_us, 1),
         "single_vs_kernel": round(single_us / kernel_us, 2),
-        "whatif_us": round(statistics.median(whatif) * 1e6, 1),
+        "single_detail_us": round(detail_us, 1),
+        "whatif_us": round(whatif_us, 1),
         "explain_ms": round(statistics.median(explain) * 1e3, 2),
         "rpf_columns_s": round(rpf_columns_s, 3),
         "batch_full_accounts": accounts,
@@ -224,6 +220,16 @@ def _batch_full(
         elapsed = time.perf_counter() - start
     assert margined == accounts, margined
     return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def _median_us(action: object, repeat: int) -> float:
+    assert callable(action)
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1e6
 
 
 def _timed(action: object) -> float:

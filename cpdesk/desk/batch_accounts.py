@@ -2,7 +2,8 @@
 
 Accounts whose rows are all plainly clean go through the columnar engine together (one kernel
 call for all of them); any other account, and any the columnar engine hands back, through
-``parse_position_rows`` and ``calculate_margin`` alone, which word its problems. Both give the
+``parse_position_rows`` and ``margin_breakdown`` (exact, or ``calculate_margin`` where it cannot
+be sure) alone, which word its problems. Both give the
 same breakdown for the same account (the property tests hold them equal).
 """
 
@@ -15,9 +16,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pyarrow as pa
 
-from cpdesk.engine.margin import MarginParameters, calculate_margin
+from cpdesk.engine.margin import MarginParameters
 from cpdesk.engine.margin.calculator import MarginBreakdown
 from cpdesk.engine.margin.columnar import PositionColumns, margin_columns
+from cpdesk.engine.margin.figures import margin_breakdown
 from cpdesk.engine.margin.position_cells import read_clean_cells
 from cpdesk.engine.margin.positions import parse_position_rows, position_columns
 from cpdesk.engine.problems import InputError, Problem, ProblemCode, errors_in
@@ -184,7 +186,7 @@ def margin_one(
     if errors_in(problems):
         return AccountMargin(account, None, problems, len(lines))
     try:
-        result = calculate_margin(rpf, parsed.value, parameters)
+        result = margin_breakdown(rpf, parsed.value, parameters)
     except InputError as exc:
         return AccountMargin(account, None, (*problems, *exc.problems), len(lines))
     return AccountMargin(account, result.breakdown, (*problems, *result.warnings), len(lines))

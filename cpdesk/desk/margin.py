@@ -9,6 +9,7 @@ from pathlib import Path
 from cpdesk.engine.margin import MarginParameters, MarginResult, calculate_margin
 from cpdesk.engine.margin.attribution import MarginAttribution, attribute_margin
 from cpdesk.engine.margin.calculator import MarginBreakdown
+from cpdesk.engine.margin.figures import margin_breakdown
 from cpdesk.engine.margin.positions import Position, parse_flat_groups, parse_positions, parse_scenarios
 from cpdesk.engine.problems import InputError, Parsed, Problem, ProblemCode, errors_in
 from cpdesk.engine.rpf import RiskParameterFile, parse_rpf
@@ -94,10 +95,10 @@ def what_if(request: MarginRequest, trades: Source) -> WhatIfOutcome:
     if errors_in(sets.problems):
         return WhatIfOutcome((), tuple(problems))
     try:
-        before = calculate_margin(rpf, positions, parameters)
+        before = margin_breakdown(rpf, positions, parameters)
         scenarios = tuple(
             WhatIfScenario(
-                name, before.breakdown, calculate_margin(rpf, (*positions, *extra), parameters).breakdown
+                name, before.breakdown, margin_breakdown(rpf, (*positions, *extra), parameters).breakdown
             )
             for name, extra in sets.value
         )

@@ -20,8 +20,10 @@ from cpdesk.engine.margin import MarginParameters, MarginResult, calculate_margi
 from cpdesk.engine.margin.attribution import MarginAttribution, attribute_margin
 from cpdesk.engine.margin.calculator import MarginBreakdown
 from cpdesk.engine.margin.components import PositionLimitInputs
+from cpdesk.engine.margin.figures import margin_breakdown
 from cpdesk.engine.margin.positions import (
     ACCOUNT_COLUMNS,
+    Position,
     parse_flat_groups,
     parse_position_rows,
     scenario_sets,
@@ -94,11 +96,15 @@ def margin_rows(
 ) -> MarginResult:
     """Margin positions given as rows of text (a header row first). Raises InputError with the
     problems, located by row (1 = the header) and column name."""
+    return calculate_margin(loaded.rpf, _position_rows(rows, source), parameters)
+
+
+def _position_rows(rows: Sequence[Sequence[str]], source: str) -> tuple[Position, ...]:
     parsed = parse_position_rows(rows, source)
     errors = errors_in(parsed.problems)
     if errors:
         raise InputError(errors)
-    return calculate_margin(loaded.rpf, parsed.value, parameters)
+    return parsed.value
 
 
 def account_column(header: Sequence[str]) -> int | None:
@@ -127,14 +133,15 @@ def account_margin_rows(
             out.append((account, InputError([Problem(source, numbers[0], "Account", "account is empty")])))
             continue
         try:
-            result = margin_rows(loaded, [header, *(rows[n - 1] for n in numbers)], parameters, source)
+            positions = _position_rows([header, *(rows[n - 1] for n in numbers)], source)
+            breakdown = margin_breakdown(loaded.rpf, positions, parameters).breakdown
         except InputError as exc:
             located = [
                 replace(p, line=numbers[p.line - 2]) if p.line and p.line > 1 else p for p in exc.problems
             ]
             out.append((account, InputError(located)))
             continue
-        out.append((account, result.breakdown))
+        out.append((account, breakdown))
     return out
 
 
@@ -142,11 +149,7 @@ def explain_rows(
     loaded: LoadedRpf, rows: Sequence[Sequence[str]], parameters: MarginParameters, source: str
 ) -> MarginAttribution:
     """:func:`attribute_margin` of positions given as rows of text. Raises InputError."""
-    parsed = parse_position_rows(rows, source)
-    errors = errors_in(parsed.problems)
-    if errors:
-        raise InputError(errors)
-    return attribute_margin(loaded.rpf, parsed.value, parameters)
+    return attribute_margin(loaded.rpf, _position_rows(rows, source), parameters)
 
 
 def what_if_rows(
@@ -162,9 +165,9 @@ def what_if_rows(
     errors = errors_in((*base.problems, *sets.problems))
     if errors:
         raise InputError(errors)
-    before = calculate_margin(loaded.rpf, base.value, parameters).breakdown
+    before = margin_breakdown(loaded.rpf, base.value, parameters).breakdown
     after = tuple(
-        (name, calculate_margin(loaded.rpf, (*base.value, *extra), parameters).breakdown)
+        (name, margin_breakdown(loaded.rpf, (*base.value, *extra), parameters).breakdown)
         for name, extra in sets.value
     )
     return before, after

@@ -195,6 +195,18 @@ def applicable_field_types(rpf: RiskParameterFile, instrument: str) -> frozenset
     return frozenset(found)
 
 
+def unknown_instrument(instrument: str) -> Problem:
+    """The warning for a position code the RPF has no row for."""
+    return Problem(
+        "positions",
+        None,
+        instrument,
+        f"{instrument} has no row in the RPF; it counts only towards MTM and position limit",
+        Severity.WARNING,
+        ProblemCode.UNKNOWN_INSTRUMENT,
+    )
+
+
 def calculate_margin(
     rpf: RiskParameterFile, positions: Sequence[Position], parameters: MarginParameters | None = None
 ) -> MarginResult:
@@ -212,17 +224,7 @@ def calculate_margin(
     ]
     actions = [(item, found.corporate_action) for item, found in pairs if found.corporate_action is not None]
     unknown = [item.instrument_id for item, found in pairs if not found.in_rpf]
-    warnings = tuple(
-        Problem(
-            "positions",
-            None,
-            instrument,
-            f"{instrument} has no row in the RPF; it counts only towards MTM and position limit",
-            Severity.WARNING,
-            ProblemCode.UNKNOWN_INSTRUMENT,
-        )
-        for instrument in unknown
-    )
+    warnings = tuple(unknown_instrument(instrument) for instrument in unknown)
 
     pm = portfolio_margin(
         rpf, codes, [p.market_value_cents for p in positions], params.ipo_codes, params.floor_rate, terms

@@ -28,9 +28,9 @@ from cpdesk.engine.margin.calculator import (
     MarginBreakdown,
     MarginParameters,
     aggregate,
-    calculate_margin,
 )
-from cpdesk.engine.margin.components import MarkToMarket
+from cpdesk.engine.margin.components import MarkToMarket, flat_group_name
+from cpdesk.engine.margin.figures import margin_breakdown
 from cpdesk.engine.margin.kernel import MAX_ABS_TERM_HKD
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.margin.rpf_columns import RpfColumns, fixed, rpf_columns
@@ -157,7 +157,7 @@ def _flat_rate(table: RpfColumns, params: MarginParameters, netted: _Netted) -> 
         names: dict[str, int] = {}
         group_id = np.array(
             [
-                names.setdefault(groups.get(code, f"{code} (not in group file)"), len(names))
+                names.setdefault(flat_group_name(code, groups), len(names))
                 for code in (table.codes[c] for c in netted.code[rated])
             ],
             dtype=np.int64,
@@ -326,8 +326,8 @@ def breakdowns_of(
     rpf: RiskParameterFile, portfolios: Sequence[Sequence[Position]], params: MarginParameters
 ) -> list[MarginBreakdown]:
     """``calculate_margin(rpf, p, params).breakdown`` for each portfolio, all at once where the
-    columnar path takes them (whole quantities); the others one by one, which also raises
-    InputError as ``calculate_margin`` does."""
+    columnar path takes them (whole quantities); the others one by one through
+    ``margin_breakdown``, which also raises InputError as ``calculate_margin`` does."""
     whole = [all(p.quantity == p.quantity.to_integral_value() for p in portfolio) for portfolio in portfolios]
     taken = [portfolio for portfolio, ok in zip(portfolios, whole, strict=True) if ok and portfolio]
     found = margin_columns(rpf, PositionColumns.of(taken), params).breakdowns
@@ -335,5 +335,5 @@ def breakdowns_of(
     out = []
     for portfolio, ok in zip(portfolios, whole, strict=True):
         breakdown = next(columnar) if ok and portfolio else None
-        out.append(breakdown if breakdown is not None else calculate_margin(rpf, portfolio, params).breakdown)
+        out.append(breakdown if breakdown is not None else margin_breakdown(rpf, portfolio, params).breakdown)
     return out

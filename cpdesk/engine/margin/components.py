@@ -56,6 +56,11 @@ class FlatRateResult:
 DEFAULT_FLAT_GROUP = "all Tier N"
 
 
+def flat_group_name(instrument: str, groups: Mapping[str, str]) -> str:
+    """An instrument's group in a group file; one the file does not list is a group of its own."""
+    return groups.get(instrument, f"{instrument} (not in group file)")
+
+
 def flat_rate_margin(
     items: Sequence[tuple[Position, Decimal]],
     multiplier: Decimal,
@@ -70,10 +75,7 @@ def flat_rate_margin(
     """
     sums: dict[str, list[Decimal]] = {}
     for item, rate in items:
-        if groups is None:
-            group = DEFAULT_FLAT_GROUP
-        else:
-            group = groups.get(item.instrument_id, f"{item.instrument_id} (not in group file)")
+        group = DEFAULT_FLAT_GROUP if groups is None else flat_group_name(item.instrument_id, groups)
         totals = sums.setdefault(group, [ZERO, ZERO, ZERO, ZERO])
         magnitude = abs(item.market_value_hkd)
         column = 0 if item.is_long else 1

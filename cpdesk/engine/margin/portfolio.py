@@ -32,7 +32,7 @@ from cpdesk.engine.margin.kernel import (
     serial_tail_sums,
     tail_sums,
 )
-from cpdesk.engine.numbers import round_off, tail_count
+from cpdesk.engine.numbers import round_ratio, tail_count
 from cpdesk.engine.problems import InputError, Problem, ProblemCode
 from cpdesk.engine.rpf.derived import kept_with_rpf
 from cpdesk.engine.rpf.model import RiskParameterFile
@@ -115,10 +115,11 @@ def ipo_code_of(instrument: str, underlying_group: str | None, ipo_codes: frozen
     return NON_IPO
 
 
-def combine(
-    hvar_sums: Sequence[int], svar_sums: Sequence[int], tail: TailParameters, floor_hkd: Fraction
-) -> tuple[Fraction, int]:
-    """Weighted loss over sub-portfolios and the rounded portfolio margin, exactly."""
+def weighted_loss(
+    hvar_sums: Sequence[int], svar_sums: Sequence[int], tail: TailParameters
+) -> tuple[int, int]:
+    """|sum over sub-portfolios of HVaR ES x HVaR_WGT + SVaR ES x SVaR_WGT| as an integer ratio
+    (numerator, denominator), from the tail sums (each ES clamped at zero when a gain)."""
     a, b = tail.hvar_weight.numerator, tail.hvar_weight.denominator
     c, d = tail.svar_weight.numerator, tail.svar_weight.denominator
     hvar_factor = a * d * tail.svar_k
@@ -126,8 +127,27 @@ def combine(
     numerator = 0
     for hvar_sum, svar_sum in zip(hvar_sums, svar_sums, strict=True):
         numerator += min(hvar_sum, 0) * hvar_factor + min(svar_sum, 0) * svar_factor
-    loss = Fraction(abs(numerator), tail.hvar_k * tail.svar_k * b * d)
-    return loss, round_off(max(loss, floor_hkd))
+    return abs(numerator), tail.hvar_k * tail.svar_k * b * d
+
+
+def floor_ratio(base_cents: int, floor_rate: Decimal) -> tuple[int, int]:
+    """The floor, floor rate x the floor base (cents), in HKD as an integer ratio."""
+    numerator, denominator = _ratio(floor_rate)
+    return numerator * base_cents, denominator * 100
+
+
+def margin_of(loss: tuple[int, int], floor: tuple[int, int]) -> int:
+    """round_off(max(loss, floor)), both integer ratios with positive denominators."""
+    larger = loss if loss[0] * floor[1] >= floor[0] * loss[1] else floor
+    return round_ratio(*larger)
+
+
+def combine(
+    hvar_sums: Sequence[int], svar_sums: Sequence[int], tail: TailParameters, floor_hkd: Fraction
+) -> tuple[Fraction, int]:
+    """Weighted loss over sub-portfolios and the rounded portfolio margin, exactly."""
+    loss = weighted_loss(hvar_sums, svar_sums, tail)
+    return Fraction(*loss), margin_of(loss, (floor_hkd.numerator, floor_hkd.denominator))
 
 
 def floor_of(market_value_cents: Sequence[int], floor_rate: Decimal) -> tuple[Decimal, Fraction]:
@@ -135,8 +155,7 @@ def floor_of(market_value_cents: Sequence[int], floor_rate: Decimal) -> tuple[De
     long_cents = sum([cents for cents in market_value_cents if cents > 0])
     short_cents = -sum([cents for cents in market_value_cents if cents < 0])
     base = max(long_cents, short_cents)
-    numerator, denominator = _ratio(floor_rate)
-    return Decimal(base) / 100, Fraction(numerator * base, denominator * 100)
+    return Decimal(base) / 100, Fraction(*floor_ratio(base, floor_rate))
 
 
 @functools.lru_cache(maxsize=64)

@@ -35,6 +35,9 @@ class Position:
     market_value_hkd: Decimal
     market_value_cents: int = field(init=False, repr=False, compare=False)
     contract_value_cents: int = field(init=False, repr=False, compare=False)
+    # The nearest float to the quantity, for the compiled breakdown (figures_kernel), which
+    # bounds its error; taken once here rather than on every calculation of the position.
+    quantity_float: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         market, contract = whole_cents(self.market_value_hkd), whole_cents(self.contract_value_hkd)
@@ -47,6 +50,7 @@ class Position:
             raise ValueError(f"{self.instrument_id}: contract_value {amount} is not a whole number of cents")
         object.__setattr__(self, "market_value_cents", market)
         object.__setattr__(self, "contract_value_cents", contract)
+        object.__setattr__(self, "quantity_float", float(self.quantity))
 
     @property
     def is_long(self) -> bool:

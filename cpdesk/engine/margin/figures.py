@@ -1,0 +1,192 @@
+"""The margin breakdown of one portfolio, fast: ``margin_breakdown(rpf, positions, parameters)``.
+
+The sixteen figures (and the rest of :class:`MarginBreakdown`) without the per-position detail
+that ``calculate_margin`` also gives. The components come out of one compiled pass
+(:mod:`figures_kernel`), which is exact or says it cannot be sure; then, and for anything that
+needs a word said about it (a hedge without a FieldType 4 row, a term too large to sum exactly,
+an amount past int64), this falls back to ``calculate_margin``, which words the error. Either
+way the figures are ``calculate_margin``'s, which the property tests hold portfolio by portfolio.
+The weighting of expected shortfalls, the floor, the holiday add-on and the summary are done
+here in Python integers, with the same helpers the decimal path uses.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from cpdesk.engine.margin import figures_kernel as kernel
+from cpdesk.engine.margin.calculator import (
+    ComponentMargins,
+    MarginBreakdown,
+    MarginParameters,
+    aggregate,
+    calculate_margin,
+    unknown_instrument,
+)
+from cpdesk.engine.margin.components import MarkToMarket, flat_group_name
+from cpdesk.engine.margin.portfolio import floor_ratio, margin_of, tail_parameters, weighted_loss
+from cpdesk.engine.margin.positions import Position, net_by_instrument
+from cpdesk.engine.margin.rpf_columns import fixed, rpf_columns
+from cpdesk.engine.numbers import round_ratio
+from cpdesk.engine.problems import Problem
+from cpdesk.engine.rpf.derived import kept_with_rpf
+from cpdesk.engine.rpf.model import RiskParameterFile
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+_NO_GROUPS = np.zeros(0, dtype=np.int64)
+_NO_HEDGE = np.zeros(3)
+
+
+class MarginFigures(NamedTuple):
+    breakdown: MarginBreakdown
+    warnings: tuple[Problem, ...]  # the positions the RPF has no row for
+
+
+@dataclass(frozen=True, eq=False)
+class FigureTables:
+    """The RPF's per-code parameters as the compiled pass reads them: one float64 row per code
+    (the columnar engine's index) and its scenario row and LRA group."""
+
+    index: Mapping[str, int]
+    table: FloatArray  # figures_kernel.TABLE_COLUMNS columns, NaN where the RPF gives none
+    links: IntArray  # scenario row, LRA group (-1: none)
+    _ipo: dict[frozenset[str], IntArray] = field(default_factory=dict)
+    _hedges: dict[str, FloatArray] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rpf: RiskParameterFile) -> FigureTables:
+        columns = rpf_columns(rpf)
+        table = np.full((len(columns.codes), kernel.TABLE_COLUMNS), math.nan)
+        for where, scale, values in (
+            (kernel.FLAT_RATE, columns.flat_scale, columns.flat_rate),
+            (kernel.CASH_DELTA, columns.lra_scale, columns.cash_delta),
+            (kernel.THRESHOLD, columns.lra_scale, columns.threshold),
+            (kernel.BUCKET_RATE, columns.rate_scale, columns.bucket_rate),
+            (kernel.BETA, columns.beta_scale, columns.beta),
+            (kernel.TICK_MULTIPLIER, columns.tick_scale, columns.tick_multiplier),
+            (kernel.SHORT_ADDON, columns.action_scale, columns.short_addon),
+            (kernel.LONG_ADDON, columns.action_scale, columns.long_addon),
+        ):
+            # int / int is correctly rounded: each entry is the nearest float to the decimal.
+            unit = 10**scale
+            table[:, where] = [math.nan if v is None else v / unit for v in values.tolist()]
+        links = np.stack([columns.scenario_row, columns.lra_group], axis=1).astype(np.int64)
+        return cls(columns.index, table, np.ascontiguousarray(links))
+
+    def ipo(self, codes: frozenset[str]) -> IntArray:
+        """The IPO codes the RPF names, as indices in code order (the sub-portfolios' order)."""
+        found = self._ipo.get(codes)
+        if found is None:
+            found = self._ipo[codes] = np.array(
+                [self.index[code] for code in sorted(codes) if code in self.index], dtype=np.int64
+            )
+        return found
+
+    def hedge(self, rpf: RiskParameterFile, code: str) -> FloatArray:
+        """(1, threshold, bucket rate) of the hedge's own FieldType 4 row; zeros without one."""
+        found = self._hedges.get(code)
+        if found is None:
+            info = rpf.beta_hedge.get(code)
+            found = (
+                _NO_HEDGE
+                if info is None
+                else np.array([1.0, float(info.threshold_hkd), float(info.bucket_rate)])
+            )
+            self._hedges[code] = found
+        return found
+
+
+figure_tables = kept_with_rpf(FigureTables.of)  # built once per RPF, on first use
+
+
+@functools.lru_cache(maxsize=64)
+def _fixed(value: Decimal) -> tuple[int, int]:
+    return fixed(value)
+
+
+def _flat_groups(positions: Sequence[Position], groups: Mapping[str, str] | None) -> IntArray:
+    """Each position's flat rate group as a number (components.flat_rate_margin names them)."""
+    if groups is None:
+        return _NO_GROUPS
+    ids: dict[str, int] = {}
+    names = [flat_group_name(p.instrument_id, groups) for p in positions]
+    return np.array([ids.setdefault(name, len(ids)) for name in names], dtype=np.int64)
+
+
+def margin_breakdown(
+    rpf: RiskParameterFile, positions: Sequence[Position], parameters: MarginParameters | None = None
+) -> MarginFigures:
+    """``calculate_margin(rpf, positions, parameters)``'s breakdown and warnings; raises the same
+    InputError where it does."""
+    params = parameters or MarginParameters()
+    positions = net_by_instrument(positions)
+    tables = figure_tables(rpf)
+    get = tables.index.get
+    code = [get(p.instrument_id, -1) for p in positions]
+    try:
+        market = np.array([p.market_value_cents for p in positions], dtype=np.int64)
+        contract = np.array([p.contract_value_cents for p in positions], dtype=np.int64)
+    except OverflowError:  # past int64: the decimal path margins it (or says why not)
+        return _exact(rpf, positions, params)
+    tail = tail_parameters(rpf)
+    figures, tails = kernel.portfolio_figures(
+        rpf.scenarios.returns,
+        rpf.scenarios.max_abs_return,
+        tables.table,
+        tables.links,
+        np.array(code, dtype=np.int64),
+        np.array([p.quantity_float for p in positions]),
+        market,
+        contract,
+        _flat_groups(positions, params.flat_groups),
+        tables.ipo(params.ipo_codes) if params.ipo_codes else _NO_GROUPS,
+        tables.hedge(rpf, params.hedge_instrument),
+        float(params.flat_rate_multiplier),
+        float(params.minimum_tick_size_hkd),
+        tail.hvar_count,
+        tail.hvar_k,
+        tail.svar_k,
+    )
+    f = figures.tolist()
+    if not f[kernel.OK]:
+        return _exact(rpf, positions, params)
+    sums = [(int(h), int(s)) for h, s, present in tails.tolist() if present]
+    floor = floor_ratio(max(f[kernel.LONG_CENTS], f[kernel.SHORT_CENTS]), params.floor_rate)
+    pm = margin_of(weighted_loss([h for h, _ in sums], [s for _, s in sums], tail), floor)
+    flat = f[kernel.FLAT_RATE_HKD]
+    holiday = 0
+    if params.holiday:
+        factor, scale = _fixed(rpf.header.holiday_factor)
+        holiday = round_ratio((pm + flat) * factor, 10**scale)
+    components = ComponentMargins(
+        pm,
+        flat,
+        f[kernel.LRA_INSTRUMENT_HKD],
+        f[kernel.LRA_PORTFOLIO_HKD],
+        f[kernel.STRUCTURED_PRODUCT_HKD],
+        f[kernel.CORPORATE_ACTION_HKD],
+        holiday,
+        round_ratio(*floor),
+    )
+    marks = MarkToMarket(f[kernel.MARKET_VALUE_HKD], f[kernel.CONTRACT_VALUE_HKD])
+    breakdown, _ = aggregate(components, marks, params, rpf.header.rounding_hkd)
+    warnings: tuple[Problem, ...] = ()
+    if -1 in code:
+        warnings = tuple(
+            unknown_instrument(p.instrument_id) for p, n in zip(positions, code, strict=True) if n < 0
+        )
+    return MarginFigures(breakdown, warnings)
+
+
+def _exact(rpf: RiskParameterFile, positions: Sequence[Position], params: MarginParameters) -> MarginFigures:
+    result = calculate_margin(rpf, positions, params)
+    return MarginFigures(result.breakdown, result.warnings)

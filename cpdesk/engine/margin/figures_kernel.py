@@ -1,0 +1,309 @@
+"""Every risk component of one portfolio in one compiled pass (float64 with error bounds).
+
+``calculate_margin`` computes each component in exact decimals, position by position: the
+reference, and most of a small portfolio's time. Here the same figures come out of one numba
+call. Amounts stay whole cents in int64 (exact; the caller's guard keeps the sums in range); the
+products with the RPF's decimal rates are taken in float64, each alongside its *magnitude*, the
+same expression over absolute values. By the standard forward error bound, a float expression
+of depth ``d`` over +, -, x, abs and max is within ``d x 2^-53 x magnitude`` (to first order) of
+the exact value; the rounding below allows 8x that plus 20 levels. Each figure the guide rounds
+off is rounded only when the whole interval ``value ± error`` rounds to the same integer; when
+it does not (a value within about 1e-13 of a half, or too large to hold exactly), the portfolio
+is flagged and the caller takes the exact decimal path. The result is therefore exactly the
+decimal path's, which the property tests hold account by account.
+
+Portfolio margin's scenario sums go through the exact kernel (``kernel._accumulate_rows``);
+only the tail sums leave here, the weighting and the floor are combined in integers outside.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+import numpy.typing as npt
+
+from cpdesk.engine.margin.kernel import MAX_ABS_TERM_HKD, _accumulate_rows, smallest_sum
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+# Columns of the per-code float table (NaN: the RPF gives none) and of the per-code links.
+FLAT_RATE, CASH_DELTA, THRESHOLD, BUCKET_RATE, BETA, TICK_MULTIPLIER, SHORT_ADDON, LONG_ADDON = range(8)
+TABLE_COLUMNS = 8
+SCENARIO_ROW, LRA_GROUP = 0, 1  # -1: none
+
+# The figures each portfolio gets (int64); OK is 0 where the exact path must decide.
+(
+    OK,
+    MARKET_VALUE_HKD,
+    CONTRACT_VALUE_HKD,
+    LONG_CENTS,
+    SHORT_CENTS,
+    FLAT_RATE_HKD,
+    LRA_INSTRUMENT_HKD,
+    LRA_PORTFOLIO_HKD,
+    STRUCTURED_PRODUCT_HKD,
+    CORPORATE_ACTION_HKD,
+) = range(10)
+FIGURES = 10
+
+_UNIT = 2.0**-50  # 8 x the unit roundoff of float64
+_EXACT_BELOW = 2.0**52  # a rounded figure must be a whole number float64 holds exactly
+_SAFE_CENTS = 2.0**62  # int64 sums of cents below this cannot wrap
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _rounded(value: float, magnitude: float, depth: int) -> tuple[int, bool]:  # pragma: no cover
+    """round_off of a non-negative exact value that ``value`` approximates, and whether that is
+    certain: ``value``'s error is within ``magnitude x depth x 2^-53`` (the +1 covers adding the
+    half)."""
+    if not magnitude < _EXACT_BELOW:  # also NaN
+        return 0, False
+    error = (magnitude + 1.0) * (depth + 20) * _UNIT
+    low = np.floor(value - error + 0.5)
+    return int(low), low == np.floor(value + error + 0.5)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _where(mask: npt.NDArray[np.bool_]) -> IntArray:  # pragma: no cover - compiled
+    return np.flatnonzero(mask).astype(np.int64)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _round_cents(cents: np.int64) -> np.int64:  # pragma: no cover - compiled
+    magnitude = (abs(cents) + 50) // 100
+    return magnitude if cents >= 0 else -magnitude
+
+
+@nb.njit(cache=True, nogil=True)
+def portfolio_figures(
+    returns: FloatArray,
+    max_abs: FloatArray,
+    table: FloatArray,
+    links: IntArray,
+    code: IntArray,
+    quantity: FloatArray,
+    mv_cents: IntArray,
+    cv_cents: IntArray,
+    flat_group: IntArray,
+    ipo: IntArray,
+    hedge: FloatArray,
+    multiplier: float,
+    minimum_tick: float,
+    hvar_count: int,
+    hvar_k: int,
+    svar_k: int,
+) -> tuple[IntArray, FloatArray]:  # pragma: no cover - compiled
+    """One netted portfolio (``code``: each position's index into ``table``, -1 not in the
+    RPF). ``flat_group``: each position's flat rate group, or empty for one group. ``ipo``: the
+    IPO codes' indices in code order. ``hedge``: (has a FieldType 4 row, threshold, bucket rate).
+
+    Returns the figures and, per sub-portfolio (non-IPO, then each IPO code), its HVaR and SVaR
+    tail sums (HKD, whole) and whether it has positions."""
+    figures = np.zeros(FIGURES, np.int64)
+    tails = np.zeros((ipo.shape[0] + 1, 3))
+    n = code.shape[0]
+    total = 0.0
+    for i in range(n):
+        total += abs(float(mv_cents[i])) + abs(float(cv_cents[i]))
+    if total >= _SAFE_CENTS:
+        return figures, tails
+    ok = True
+
+    # MTM (footnote 42: each position rounded) and the floor base over FieldType 1/2 positions.
+    market = np.int64(0)
+    contract = np.int64(0)
+    long_cents = np.int64(0)
+    short_cents = np.int64(0)
+    sub = np.full(n, -1, np.int64)
+    counts = np.zeros(ipo.shape[0] + 1, np.int64)
+    for i in range(n):
+        market += _round_cents(mv_cents[i])
+        contract += _round_cents(cv_cents[i])
+        c = code[i]
+        if c < 0 or links[c, SCENARIO_ROW] < 0:
+            continue
+        # ipo_code_of: the instrument itself if it is an IPO code, else its FieldType 5 underlying.
+        s = 0
+        for k in range(ipo.shape[0]):
+            if ipo[k] == c:
+                s = k + 1
+        if s == 0:
+            for k in range(ipo.shape[0]):
+                if ipo[k] == links[c, LRA_GROUP]:
+                    s = k + 1
+        sub[i] = s
+        counts[s] += 1
+        if mv_cents[i] > 0:
+            long_cents += mv_cents[i]
+        else:
+            short_cents -= mv_cents[i]
+    figures[MARKET_VALUE_HKD] = market
+    figures[CONTRACT_VALUE_HKD] = contract
+    figures[LONG_CENTS] = long_cents
+    figures[SHORT_CENTS] = short_cents
+
+    # Portfolio margin's tail sums, per sub-portfolio, through the exact kernel.
+    starts = np.zeros(ipo.shape[0] + 2, np.int64)
+    for s in range(ipo.shape[0] + 1):
+        starts[s + 1] = starts[s] + counts[s]
+    fill = starts[:-1].copy()
+    rows = np.empty(starts[-1], np.int64)
+    cents = np.empty(starts[-1], np.int64)
+    for i in range(n):
+        if sub[i] >= 0:
+            rows[fill[sub[i]]] = links[code[i], SCENARIO_ROW]
+            cents[fill[sub[i]]] = mv_cents[i]
+            fill[sub[i]] += 1
+    mv = cents / 100.0
+    acc = np.empty(returns.shape[1])
+    for s in range(ipo.shape[0] + 1):
+        if counts[s] == 0:
+            continue
+        acc[:] = 0.0
+        bound = _accumulate_rows(acc, returns, max_abs, rows, mv, cents, starts[s], starts[s + 1])
+        if bound >= MAX_ABS_TERM_HKD:  # not exact: calculate_margin refuses it, saying why
+            return figures, tails
+        tails[s, 0] = smallest_sum(acc[:hvar_count], hvar_k)
+        tails[s, 1] = smallest_sum(acc[hvar_count:], svar_k)
+        tails[s, 2] = 1.0
+
+    flat, flat_ok = _flat_rate(table, code, quantity, mv_cents, flat_group, multiplier)
+    instrument, portfolio, lra_ok = _liquidation(table, links, code, quantity, hedge)
+    products, products_ok = _structured_products(table, code, quantity, minimum_tick)
+    actions, actions_ok = _corporate_actions(table, code, mv_cents, cv_cents)
+    ok = flat_ok and lra_ok and products_ok and actions_ok
+    figures[FLAT_RATE_HKD] = flat
+    figures[LRA_INSTRUMENT_HKD] = instrument
+    figures[LRA_PORTFOLIO_HKD] = portfolio
+    figures[STRUCTURED_PRODUCT_HKD] = products
+    figures[CORPORATE_ACTION_HKD] = actions
+    figures[OK] = 1 if ok else 0
+    return figures, tails
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _flat_rate(
+    table: FloatArray,
+    code: IntArray,
+    quantity: FloatArray,
+    mv_cents: IntArray,
+    flat_group: IntArray,
+    multiplier: float,
+) -> tuple[int, bool]:  # pragma: no cover - compiled
+    """§3.2.4.2 (components.flat_rate_margin): per group the side with the larger gross MV (on
+    a tie the larger margin), |MV| x rate summed over it; the groups added, x the multiplier."""
+    rated = _where(np.array([c >= 0 and not np.isnan(table[c, FLAT_RATE]) for c in code]))
+    if rated.shape[0] == 0:
+        return 0, True
+    keys = np.zeros(rated.shape[0], np.int64)
+    if flat_group.shape[0]:
+        keys = flat_group[rated]
+    order = np.argsort(keys, kind="mergesort")
+    total = 0.0
+    magnitude = 0.0
+    j = 0
+    while j < order.shape[0]:
+        key = keys[order[j]]
+        long_mv = np.int64(0)
+        short_mv = np.int64(0)
+        long_margin = 0.0
+        short_margin = 0.0
+        while j < order.shape[0] and keys[order[j]] == key:
+            i = rated[order[j]]
+            size = abs(mv_cents[i])
+            margin = float(size) * table[code[i], FLAT_RATE]
+            if quantity[i] >= 0:
+                long_mv += size
+                long_margin += margin
+            else:
+                short_mv += size
+                short_margin += margin
+            j += 1
+        if long_mv != short_mv:
+            total += long_margin if long_mv > short_mv else short_margin
+        else:  # the margins decide; within error of each other, either is as near the truth
+            total += long_margin if long_margin >= short_margin else short_margin
+            magnitude += abs(long_margin - short_margin)
+        magnitude += long_margin + short_margin
+    scale = abs(multiplier) / 100.0  # cents to HKD
+    return _rounded(total * multiplier / 100.0, magnitude * scale, rated.shape[0])
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _liquidation(
+    table: FloatArray, links: IntArray, code: IntArray, quantity: FloatArray, hedge: FloatArray
+) -> tuple[int, int, bool]:  # pragma: no cover - compiled
+    """§3.2.4.3 (components.liquidation_risk_addon): per LRA group the delta-equivalent MV,
+    its excess over the threshold x bucket rate; and the beta hedge total's excess over the
+    hedge's threshold x its bucket rate."""
+    grouped = _where(np.array([c >= 0 and links[c, LRA_GROUP] >= 0 for c in code]))
+    if grouped.shape[0] == 0:
+        return 0, 0, True
+    if hedge[0] == 0.0:  # no FieldType 4 row for the hedge: calculate_margin says so
+        return 0, 0, False
+    keys = np.empty(grouped.shape[0], np.int64)
+    for n in range(grouped.shape[0]):
+        keys[n] = links[code[grouped[n]], LRA_GROUP]
+    order = np.argsort(keys, kind="mergesort")
+    instrument = 0.0
+    instrument_magnitude = 0.0
+    beta_total = 0.0
+    beta_magnitude = 0.0
+    j = 0
+    while j < order.shape[0]:
+        group = keys[order[j]]
+        delta_mv = 0.0
+        delta_magnitude = 0.0
+        while j < order.shape[0] and keys[order[j]] == group:
+            i = grouped[order[j]]
+            term = quantity[i] * table[code[i], CASH_DELTA]
+            delta_mv += term
+            delta_magnitude += abs(term)
+            j += 1
+        threshold, rate, beta = table[group, THRESHOLD], table[group, BUCKET_RATE], table[group, BETA]
+        excess = abs(delta_mv) - threshold
+        if excess > 0:
+            instrument += excess * rate
+        instrument_magnitude += (delta_magnitude + abs(threshold)) * abs(rate)
+        beta_total += delta_mv * beta  # sum of quantity x (cash delta x beta) over the group
+        beta_magnitude += delta_magnitude * abs(beta)
+    depth = grouped.shape[0]
+    lra_instrument, instrument_ok = _rounded(instrument, instrument_magnitude, depth)
+    excess = abs(beta_total) - hedge[1]
+    portfolio = excess * hedge[2] if excess > 0 else 0.0
+    lra_portfolio, portfolio_ok = _rounded(portfolio, (beta_magnitude + abs(hedge[1])) * abs(hedge[2]), depth)
+    return lra_instrument, lra_portfolio, instrument_ok and portfolio_ok
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _structured_products(
+    table: FloatArray, code: IntArray, quantity: FloatArray, minimum_tick: float
+) -> tuple[int, bool]:  # pragma: no cover - compiled
+    """§3.2.4.4: long FieldType 6 positions, quantity x tick size multiplier x minimum tick."""
+    total = 0.0
+    count = 0
+    for i in range(code.shape[0]):
+        if code[i] >= 0 and quantity[i] > 0 and not np.isnan(table[code[i], TICK_MULTIPLIER]):
+            total += quantity[i] * table[code[i], TICK_MULTIPLIER] * minimum_tick
+            count += 1
+    return _rounded(total, abs(total), count)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _corporate_actions(
+    table: FloatArray, code: IntArray, mv_cents: IntArray, cv_cents: IntArray
+) -> tuple[int, bool]:  # pragma: no cover - compiled
+    """§3.2.4.5: per entitlement position |net MV x rate| rounded off (footnote 37), summed."""
+    total = 0
+    ok = True
+    for i in range(code.shape[0]):
+        if code[i] < 0 or np.isnan(table[code[i], SHORT_ADDON]):
+            continue
+        net = mv_cents[i] - cv_cents[i]
+        rate = table[code[i], SHORT_ADDON] if net < 0 else table[code[i], LONG_ADDON]
+        term = abs(float(net)) * abs(rate) / 100.0
+        rounded, certain = _rounded(term, term, 2)
+        total += rounded
+        ok = ok and certain
+    return total, ok
