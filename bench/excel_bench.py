@@ -6,7 +6,8 @@
 made as Windows Excel makes it (tests/support/excel.py: xlwings' decorators and conversion layer):
 ``margin_cell_ms``, one 50-position ``CPD_MARGIN(..., "total")`` (median of 300);
 ``thousand_cells_s``, 1,000 ``CPD_MARGIN`` cells over distinct 20-position portfolios; and, in the
-same run, ``engine_single_ms``, the engine's own ``calculate_margin`` on the same 50 positions.
+same run, ``engine_single_ms``, the engine's own ``margin_breakdown`` (what the cell calls) on the
+same 50 positions.
 Targets (issue 12): margin_cell_ms under 1, thousand_cells_s under 1.
 """
 
@@ -25,7 +26,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cpdesk.engine.margin import MarginParameters, calculate_margin
+from cpdesk.engine.margin import MarginParameters
+from cpdesk.engine.margin.figures import margin_breakdown
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.rpf.synthetic import universe, write_synthetic_rpf
 from tests.support.excel import call_like_excel, windows_udfs
@@ -71,7 +73,7 @@ def run(instruments: int) -> dict[str, float | int]:
         engine = []
         for _ in range(300):
             began = time.perf_counter()
-            calculate_margin(rpf, positions, MarginParameters())
+            margin_breakdown(rpf, positions, MarginParameters())
             engine.append(time.perf_counter() - began)
 
         sheets = [_portfolio(rng, tradeable, 20) for _ in range(1000)]

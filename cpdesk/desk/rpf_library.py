@@ -99,6 +99,14 @@ def margin_rows(
     return calculate_margin(loaded.rpf, _position_rows(rows, source), parameters)
 
 
+def breakdown_rows(
+    loaded: LoadedRpf, rows: Sequence[Sequence[str]], parameters: MarginParameters, source: str
+) -> MarginBreakdown:
+    """The breakdown alone (``margin_breakdown``, without the per-position detail) of positions
+    given as rows of text. Raises InputError as :func:`margin_rows` does."""
+    return margin_breakdown(loaded.rpf, _position_rows(rows, source), parameters).breakdown
+
+
 def _position_rows(rows: Sequence[Sequence[str]], source: str) -> tuple[Position, ...]:
     parsed = parse_position_rows(rows, source)
     errors = errors_in(parsed.problems)

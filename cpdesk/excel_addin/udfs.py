@@ -23,6 +23,7 @@ from cpdesk.desk.rpf_library import (
     RpfLibrary,
     account_column,
     account_margin_rows,
+    breakdown_rows,
     explain_rows,
     margin_rows,
     parameters_from,
@@ -105,7 +106,7 @@ def CPD_MARGIN(positions: Any, rpf: Any, field: Any = None, parameters: Any = No
     loaded, rows, chosen = _rpf(rpf), rows_of(positions, "positions"), _parameters(parameters)
     if account_column(rows[0]) is not None:
         return _per_account(loaded, rows, chosen, wanted)
-    breakdown = _margin_of_rows(loaded, rows, chosen).breakdown.as_dict()
+    breakdown = _margin_of_rows(loaded, rows, chosen, breakdown_rows).as_dict()
     if not wanted:
         return table(("Component", "HKD"), list(breakdown.items()))
     if wanted not in breakdown:
@@ -153,9 +154,11 @@ def _margin(positions: Any, rpf: Any, parameters: Any) -> Any:
     return _margin_of_rows(_rpf(rpf), rows_of(positions, "positions"), _parameters(parameters))
 
 
-def _margin_of_rows(loaded: LoadedRpf, rows: list[list[str]], chosen: Any) -> Any:
+def _margin_of_rows(loaded: LoadedRpf, rows: list[list[str]], chosen: Any, compute: Any = margin_rows) -> Any:
+    """``compute`` (margin_rows, with every detail, or breakdown_rows) of the rows, its first
+    problem as the cell's error."""
     try:
-        return margin_rows(loaded, rows, chosen, "positions")
+        return compute(loaded, rows, chosen, "positions")
     except InputError as exc:
         raise BadInput(_first_problem(exc)) from None
 
