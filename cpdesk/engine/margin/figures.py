@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -113,13 +113,29 @@ def _fixed(value: Decimal) -> tuple[int, int]:
     return fixed(value)
 
 
-def _flat_groups(positions: Sequence[Position], groups: Mapping[str, str] | None) -> IntArray:
-    """Each position's flat rate group as a number (components.flat_rate_margin names them)."""
+def flat_group_ids(codes: Iterable[str], groups: Mapping[str, str] | None) -> IntArray:
+    """Each position's flat rate group as a number (components.flat_rate_margin names them);
+    empty for no group file (one group)."""
     if groups is None:
         return _NO_GROUPS
     ids: dict[str, int] = {}
-    names = [flat_group_name(p.instrument_id, groups) for p in positions]
-    return np.array([ids.setdefault(name, len(ids)) for name in names], dtype=np.int64)
+    return np.array([ids.setdefault(flat_group_name(c, groups), len(ids)) for c in codes], dtype=np.int64)
+
+
+def parameter_arguments(
+    rpf: RiskParameterFile, tables: FigureTables, params: MarginParameters
+) -> tuple[IntArray, FloatArray, float, float, int, int, int]:
+    """The kernel's arguments after the positions: IPO codes, hedge, multiplier, minimum tick, k."""
+    tail = tail_parameters(rpf)
+    return (
+        tables.ipo(params.ipo_codes) if params.ipo_codes else _NO_GROUPS,
+        tables.hedge(rpf, params.hedge_instrument),
+        float(params.flat_rate_multiplier),
+        float(params.minimum_tick_size_hkd),
+        tail.hvar_count,
+        tail.hvar_k,
+        tail.svar_k,
+    )
 
 
 def margin_breakdown(
@@ -137,7 +153,6 @@ def margin_breakdown(
         contract = np.array([p.contract_value_cents for p in positions], dtype=np.int64)
     except OverflowError:  # past int64: the decimal path margins it (or says why not)
         return _exact(rpf, positions, params)
-    tail = tail_parameters(rpf)
     figures, tails = kernel.portfolio_figures(
         rpf.scenarios.returns,
         rpf.scenarios.max_abs_return,
@@ -147,19 +162,28 @@ def margin_breakdown(
         np.array([p.quantity_float for p in positions]),
         market,
         contract,
-        _flat_groups(positions, params.flat_groups),
-        tables.ipo(params.ipo_codes) if params.ipo_codes else _NO_GROUPS,
-        tables.hedge(rpf, params.hedge_instrument),
-        float(params.flat_rate_multiplier),
-        float(params.minimum_tick_size_hkd),
-        tail.hvar_count,
-        tail.hvar_k,
-        tail.svar_k,
+        flat_group_ids((p.instrument_id for p in positions), params.flat_groups),
+        *parameter_arguments(rpf, tables, params),
     )
     f = figures.tolist()
     if not f[kernel.OK]:
         return _exact(rpf, positions, params)
-    sums = [(int(h), int(s)) for h, s, present in tails.tolist() if present]
+    breakdown = breakdown_of(rpf, params, f, tails.tolist())
+    warnings: tuple[Problem, ...] = ()
+    if -1 in code:
+        warnings = tuple(
+            unknown_instrument(p.instrument_id) for p, n in zip(positions, code, strict=True) if n < 0
+        )
+    return MarginFigures(breakdown, warnings)
+
+
+def breakdown_of(
+    rpf: RiskParameterFile, params: MarginParameters, figures: list[int], tails: list[list[float]]
+) -> MarginBreakdown:
+    """The breakdown from one portfolio's compiled figures and sub-portfolio tails (``OK`` set):
+    expected shortfalls weighted, the floor, the holiday add-on, then §3.2.7's summary."""
+    f, tail = figures, tail_parameters(rpf)
+    sums = [(int(h), int(s)) for h, s, present in tails if present]
     floor = floor_ratio(max(f[kernel.LONG_CENTS], f[kernel.SHORT_CENTS]), params.floor_rate)
     pm = margin_of(weighted_loss([h for h, _ in sums], [s for _, s in sums], tail), floor)
     flat = f[kernel.FLAT_RATE_HKD]
@@ -178,13 +202,7 @@ def margin_breakdown(
         round_ratio(*floor),
     )
     marks = MarkToMarket(f[kernel.MARKET_VALUE_HKD], f[kernel.CONTRACT_VALUE_HKD])
-    breakdown, _ = aggregate(components, marks, params, rpf.header.rounding_hkd)
-    warnings: tuple[Problem, ...] = ()
-    if -1 in code:
-        warnings = tuple(
-            unknown_instrument(p.instrument_id) for p, n in zip(positions, code, strict=True) if n < 0
-        )
-    return MarginFigures(breakdown, warnings)
+    return aggregate(components, marks, params, rpf.header.rounding_hkd)[0]
 
 
 def _exact(rpf: RiskParameterFile, positions: Sequence[Position], params: MarginParameters) -> MarginFigures:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 import numpy.typing as npt
+from numba import prange
 
 from cpdesk.engine.margin.kernel import MAX_ABS_TERM_HKD, _accumulate_rows, smallest_sum
 
@@ -65,8 +66,19 @@ def _rounded(value: float, magnitude: float, depth: int) -> tuple[int, bool]:  #
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _where(mask: npt.NDArray[np.bool_]) -> IntArray:  # pragma: no cover - compiled
-    return np.flatnonzero(mask).astype(np.int64)
+def _with_column(table: FloatArray, code: IntArray, column: int) -> IntArray:  # pragma: no cover
+    """The positions whose code has a value in ``column`` of the table."""
+    count = 0
+    for c in code:
+        if c >= 0 and not np.isnan(table[c, column]):
+            count += 1
+    found = np.empty(count, np.int64)
+    count = 0
+    for i in range(code.shape[0]):
+        if code[i] >= 0 and not np.isnan(table[code[i], column]):
+            found[count] = i
+            count += 1
+    return found
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -102,12 +114,107 @@ def portfolio_figures(
     tail sums (HKD, whole) and whether it has positions."""
     figures = np.zeros(FIGURES, np.int64)
     tails = np.zeros((ipo.shape[0] + 1, 3))
+    _figures_into(
+        returns,
+        max_abs,
+        table,
+        links,
+        code,
+        quantity,
+        mv_cents,
+        cv_cents,
+        flat_group,
+        ipo,
+        hedge,
+        multiplier,
+        minimum_tick,
+        hvar_count,
+        hvar_k,
+        svar_k,
+        figures,
+        tails,
+    )
+    return figures, tails
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def accounts_figures(
+    returns: FloatArray,
+    max_abs: FloatArray,
+    table: FloatArray,
+    links: IntArray,
+    offsets: IntArray,
+    code: IntArray,
+    quantity: FloatArray,
+    mv_cents: IntArray,
+    cv_cents: IntArray,
+    flat_group: IntArray,
+    ipo: IntArray,
+    hedge: FloatArray,
+    multiplier: float,
+    minimum_tick: float,
+    hvar_count: int,
+    hvar_k: int,
+    svar_k: int,
+) -> tuple[IntArray, FloatArray]:  # pragma: no cover - compiled
+    """:func:`portfolio_figures` of every account ``a`` (netted rows ``offsets[a]:offsets[a+1]``),
+    accounts in parallel: figures (accounts x FIGURES) and tails (accounts x sub-portfolios x 3)."""
+    accounts = offsets.shape[0] - 1
+    figures = np.zeros((accounts, FIGURES), np.int64)
+    tails = np.zeros((accounts, ipo.shape[0] + 1, 3))
+    grouped = flat_group.shape[0] > 0
+    for a in prange(accounts):
+        start, end = offsets[a], offsets[a + 1]
+        _figures_into(
+            returns,
+            max_abs,
+            table,
+            links,
+            code[start:end],
+            quantity[start:end],
+            mv_cents[start:end],
+            cv_cents[start:end],
+            flat_group[start:end] if grouped else flat_group,
+            ipo,
+            hedge,
+            multiplier,
+            minimum_tick,
+            hvar_count,
+            hvar_k,
+            svar_k,
+            figures[a],
+            tails[a],
+        )
+    return figures, tails
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _figures_into(
+    returns: FloatArray,
+    max_abs: FloatArray,
+    table: FloatArray,
+    links: IntArray,
+    code: IntArray,
+    quantity: FloatArray,
+    mv_cents: IntArray,
+    cv_cents: IntArray,
+    flat_group: IntArray,
+    ipo: IntArray,
+    hedge: FloatArray,
+    multiplier: float,
+    minimum_tick: float,
+    hvar_count: int,
+    hvar_k: int,
+    svar_k: int,
+    figures: IntArray,
+    tails: FloatArray,
+) -> None:  # pragma: no cover - compiled
     n = code.shape[0]
     total = 0.0
     for i in range(n):
         total += abs(float(mv_cents[i])) + abs(float(cv_cents[i]))
     if total >= _SAFE_CENTS:
-        return figures, tails
+        return
     ok = True
 
     # MTM (footnote 42: each position rounded) and the floor base over FieldType 1/2 positions.
@@ -163,7 +270,7 @@ def portfolio_figures(
         acc[:] = 0.0
         bound = _accumulate_rows(acc, returns, max_abs, rows, mv, cents, starts[s], starts[s + 1])
         if bound >= MAX_ABS_TERM_HKD:  # not exact: calculate_margin refuses it, saying why
-            return figures, tails
+            return
         tails[s, 0] = smallest_sum(acc[:hvar_count], hvar_k)
         tails[s, 1] = smallest_sum(acc[hvar_count:], svar_k)
         tails[s, 2] = 1.0
@@ -179,7 +286,6 @@ def portfolio_figures(
     figures[STRUCTURED_PRODUCT_HKD] = products
     figures[CORPORATE_ACTION_HKD] = actions
     figures[OK] = 1 if ok else 0
-    return figures, tails
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -193,13 +299,13 @@ def _flat_rate(
 ) -> tuple[int, bool]:  # pragma: no cover - compiled
     """§3.2.4.2 (components.flat_rate_margin): per group the side with the larger gross MV (on
     a tie the larger margin), |MV| x rate summed over it; the groups added, x the multiplier."""
-    rated = _where(np.array([c >= 0 and not np.isnan(table[c, FLAT_RATE]) for c in code]))
+    rated = _with_column(table, code, FLAT_RATE)
     if rated.shape[0] == 0:
         return 0, True
     keys = np.zeros(rated.shape[0], np.int64)
     if flat_group.shape[0]:
         keys = flat_group[rated]
-    order = np.argsort(keys, kind="mergesort")
+    order = np.argsort(keys)  # any order that brings equal keys together
     total = 0.0
     magnitude = 0.0
     j = 0
@@ -237,7 +343,7 @@ def _liquidation(
     """§3.2.4.3 (components.liquidation_risk_addon): per LRA group the delta-equivalent MV,
     its excess over the threshold x bucket rate; and the beta hedge total's excess over the
     hedge's threshold x its bucket rate."""
-    grouped = _where(np.array([c >= 0 and links[c, LRA_GROUP] >= 0 for c in code]))
+    grouped = _with_column(table, code, CASH_DELTA)  # the RPF gives a cash delta with each LRA group
     if grouped.shape[0] == 0:
         return 0, 0, True
     if hedge[0] == 0.0:  # no FieldType 4 row for the hedge: calculate_margin says so
@@ -245,7 +351,9 @@ def _liquidation(
     keys = np.empty(grouped.shape[0], np.int64)
     for n in range(grouped.shape[0]):
         keys[n] = links[code[grouped[n]], LRA_GROUP]
-    order = np.argsort(keys, kind="mergesort")
+        if keys[n] < 0:  # never from RpfColumns; should it happen, the decimal path decides
+            return 0, 0, False
+    order = np.argsort(keys)  # any order that brings equal keys together
     instrument = 0.0
     instrument_magnitude = 0.0
     beta_total = 0.0

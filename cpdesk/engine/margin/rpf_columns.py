@@ -1,4 +1,4 @@
-"""The RPF's per-instrument parameters as arrays, for the columnar engine.
+"""The RPF's per-instrument parameters as arrays, for the compiled figures (figures.FigureTables).
 
 Every code the RPF names gets one index; each decimal parameter (flat rate, cash delta,
 threshold, bucket rate, beta, tick size multiplier, corporate action rates) becomes a column of
@@ -137,28 +137,6 @@ class RpfColumns:
     @functools.cached_property
     def code_array(self) -> pa.Array:
         return pa.array(self.codes, type=pa.string())
-
-    @functools.cached_property
-    def code_objects(self) -> ObjectArray:
-        """The codes as an array, to take many at once by index."""
-        return np.array(self.codes, dtype=object)
-
-    # Where a column holds a value (None: the RPF gives none), to select rows without a loop.
-    @functools.cached_property
-    def has_flat_rate(self) -> BoolArray:
-        return _present(self.flat_rate)
-
-    @functools.cached_property
-    def has_tick_multiplier(self) -> BoolArray:
-        return _present(self.tick_multiplier)
-
-    @functools.cached_property
-    def has_corporate_action(self) -> BoolArray:
-        return _present(self.short_addon)
-
-
-def _present(column: ObjectArray) -> BoolArray:
-    return np.array([value is not None for value in column.tolist()], dtype=bool)
 
 
 rpf_columns = kept_with_rpf(RpfColumns.of)  # built once per RPF, on first use
