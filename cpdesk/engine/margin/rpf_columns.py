@@ -2,8 +2,8 @@
 
 Every code the RPF names gets one index; each decimal parameter (flat rate, cash delta,
 threshold, bucket rate, beta, tick size multiplier, corporate action rates) becomes a column of
-Python integers at one power of ten per parameter, so the engine's arithmetic on them is exact.
-Built once per RPF and kept with it.
+Python integers at one power of ten per parameter (exact; the figure tables divide each once,
+correctly rounded, into the nearest float). Built once per RPF and kept with it.
 """
 
 from __future__ import annotations
