@@ -53,7 +53,7 @@ _EXACT_BELOW = 2.0**52  # a rounded figure must be a whole number float64 holds 
 _SAFE_CENTS = 2.0**62  # int64 sums of cents below this cannot wrap
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True)
 def _rounded(value: float, magnitude: float, depth: int) -> tuple[int, bool]:  # pragma: no cover
     """round_off of a non-negative exact value that ``value`` approximates, and whether that is
     certain: ``value``'s error is within ``magnitude x depth x 2^-53`` (the +1 covers adding the
@@ -65,7 +65,7 @@ def _rounded(value: float, magnitude: float, depth: int) -> tuple[int, bool]:  #
     return int(low), low == np.floor(value + error + 0.5)
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True)
 def _with_column(table: FloatArray, code: IntArray, column: int) -> IntArray:  # pragma: no cover
     """The positions whose code has a value in ``column`` of the table."""
     count = 0
@@ -81,7 +81,7 @@ def _with_column(table: FloatArray, code: IntArray, column: int) -> IntArray:  #
     return found
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True)
 def _round_cents(cents: np.int64) -> np.int64:  # pragma: no cover - compiled
     magnitude = (abs(cents) + 50) // 100
     return magnitude if cents >= 0 else -magnitude
@@ -188,7 +188,7 @@ def accounts_figures(
     return figures, tails
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True)
 def _figures_into(
     returns: FloatArray,
     max_abs: FloatArray,
@@ -288,7 +288,7 @@ def _figures_into(
     figures[OK] = 1 if ok else 0
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True)
 def _flat_rate(
     table: FloatArray,
     code: IntArray,
@@ -336,7 +336,7 @@ def _flat_rate(
     return _rounded(total * multiplier / 100.0, magnitude * scale, rated.shape[0])
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True)
 def _liquidation(
     table: FloatArray, links: IntArray, code: IntArray, quantity: FloatArray, hedge: FloatArray
 ) -> tuple[int, int, bool]:  # pragma: no cover - compiled
@@ -384,7 +384,7 @@ def _liquidation(
     return lra_instrument, lra_portfolio, instrument_ok and portfolio_ok
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True)
 def _structured_products(
     table: FloatArray, code: IntArray, quantity: FloatArray, minimum_tick: float
 ) -> tuple[int, bool]:  # pragma: no cover - compiled
@@ -398,7 +398,7 @@ def _structured_products(
     return _rounded(total, abs(total), count)
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True)
 def _corporate_actions(
     table: FloatArray, code: IntArray, mv_cents: IntArray, cv_cents: IntArray
 ) -> tuple[int, bool]:  # pragma: no cover - compiled
