@@ -29,7 +29,6 @@ from cpdesk.engine.margin.figures import (
     figure_tables,
     flat_group_ids,
     margin_breakdown,
-    parameter_arguments,
 )
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.margin.rpf_columns import RpfColumns, rpf_columns
@@ -138,7 +137,7 @@ def margin_columns(
         netted.market_cents,
         netted.contract_cents,
         flat_group_ids(codes, params.flat_groups),
-        *parameter_arguments(rpf, tables, params),
+        *tables.arguments(rpf, params),
     )
     exact_path |= figures[:, figures_kernel.OK] == 0  # where the compiled pass is not sure, or refuses
     breakdowns: list[MarginBreakdown | None] = [

@@ -13,7 +13,9 @@ here in Python integers, with the same helpers the decimal path uses.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,6 +46,11 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _NO_GROUPS = np.zeros(0, dtype=np.int64)
 _NO_HEDGE = np.zeros(3)
+_KEPT_ARGUMENTS = 256
+_MARKET = operator.attrgetter("market_value_cents")
+_CONTRACT = operator.attrgetter("contract_value_cents")
+_QUANTITY = operator.attrgetter("quantity_float")
+KernelArguments = tuple[IntArray, FloatArray, float, float, int, int, int]
 
 
 class MarginFigures(NamedTuple):
@@ -61,6 +68,7 @@ class FigureTables:
     links: IntArray  # scenario row, LRA group (-1: none)
     _ipo: dict[frozenset[str], IntArray] = field(default_factory=dict)
     _hedges: dict[str, FloatArray] = field(default_factory=dict)
+    _arguments: dict[tuple[object, ...], KernelArguments] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rpf: RiskParameterFile) -> FigureTables:
@@ -81,6 +89,31 @@ class FigureTables:
             table[:, where] = [math.nan if v is None else v / unit for v in values.tolist()]
         links = np.stack([columns.scenario_row, columns.lra_group], axis=1).astype(np.int64)
         return cls(columns.index, table, np.ascontiguousarray(links))
+
+    def arguments(self, rpf: RiskParameterFile, params: MarginParameters) -> KernelArguments:
+        """The kernel's arguments after the positions: IPO codes, hedge, multiplier, minimum tick
+        and the tails' k (kept per set of parameters: the same few, call after call)."""
+        key = (
+            params.ipo_codes,
+            params.hedge_instrument,
+            params.flat_rate_multiplier,
+            params.minimum_tick_size_hkd,
+        )
+        found = self._arguments.get(key)
+        if found is None:
+            if len(self._arguments) >= _KEPT_ARGUMENTS:  # a batch may bring a set per account
+                self._arguments.clear()
+            tail = tail_parameters(rpf)
+            found = self._arguments[key] = (
+                self.ipo(params.ipo_codes) if params.ipo_codes else _NO_GROUPS,
+                self.hedge(rpf, params.hedge_instrument),
+                float(params.flat_rate_multiplier),
+                float(params.minimum_tick_size_hkd),
+                tail.hvar_count,
+                tail.hvar_k,
+                tail.svar_k,
+            )
+        return found
 
     def ipo(self, codes: frozenset[str]) -> IntArray:
         """The IPO codes the RPF names, as indices in code order (the sub-portfolios' order)."""
@@ -122,35 +155,24 @@ def flat_group_ids(codes: Iterable[str], groups: Mapping[str, str] | None) -> In
     return np.array([ids.setdefault(flat_group_name(c, groups), len(ids)) for c in codes], dtype=np.int64)
 
 
-def parameter_arguments(
-    rpf: RiskParameterFile, tables: FigureTables, params: MarginParameters
-) -> tuple[IntArray, FloatArray, float, float, int, int, int]:
-    """The kernel's arguments after the positions: IPO codes, hedge, multiplier, minimum tick, k."""
-    tail = tail_parameters(rpf)
-    return (
-        tables.ipo(params.ipo_codes) if params.ipo_codes else _NO_GROUPS,
-        tables.hedge(rpf, params.hedge_instrument),
-        float(params.flat_rate_multiplier),
-        float(params.minimum_tick_size_hkd),
-        tail.hvar_count,
-        tail.hvar_k,
-        tail.svar_k,
-    )
-
-
 def margin_breakdown(
     rpf: RiskParameterFile, positions: Sequence[Position], parameters: MarginParameters | None = None
 ) -> MarginFigures:
     """``calculate_margin(rpf, positions, parameters)``'s breakdown and warnings; raises the same
     InputError where it does."""
     params = parameters or MarginParameters()
-    positions = net_by_instrument(positions)
+    codes = [p.instrument_id for p in positions]
+    if len(set(codes)) != len(codes):
+        positions = net_by_instrument(positions)
+        codes = [p.instrument_id for p in positions]
     tables = figure_tables(rpf)
-    get = tables.index.get
-    code = [get(p.instrument_id, -1) for p in positions]
+    count = len(codes)
+    # map() over the positions' attributes: no Python frame per position (this is the hot path of
+    # every what-if and Excel cell).
+    code = np.fromiter(map(tables.index.get, codes, itertools.repeat(-1)), np.int64, count)
     try:
-        market = np.array([p.market_value_cents for p in positions], dtype=np.int64)
-        contract = np.array([p.contract_value_cents for p in positions], dtype=np.int64)
+        market = np.fromiter(map(_MARKET, positions), np.int64, count)
+        contract = np.fromiter(map(_CONTRACT, positions), np.int64, count)
     except OverflowError:  # past int64: the decimal path margins it (or says why not)
         return _exact(rpf, positions, params)
     figures, tails = kernel.portfolio_figures(
@@ -158,22 +180,20 @@ def margin_breakdown(
         rpf.scenarios.max_abs_return,
         tables.table,
         tables.links,
-        np.array(code, dtype=np.int64),
-        np.array([p.quantity_float for p in positions]),
+        code,
+        np.fromiter(map(_QUANTITY, positions), np.float64, count),
         market,
         contract,
-        flat_group_ids((p.instrument_id for p in positions), params.flat_groups),
-        *parameter_arguments(rpf, tables, params),
+        flat_group_ids(codes, params.flat_groups),
+        *tables.arguments(rpf, params),
     )
     f = figures.tolist()
     if not f[kernel.OK]:
         return _exact(rpf, positions, params)
     breakdown = breakdown_of(rpf, params, f, tails.tolist())
     warnings: tuple[Problem, ...] = ()
-    if -1 in code:
-        warnings = tuple(
-            unknown_instrument(p.instrument_id) for p, n in zip(positions, code, strict=True) if n < 0
-        )
+    if f[kernel.UNKNOWN]:
+        warnings = tuple(unknown_instrument(c) for c, n in zip(codes, code.tolist(), strict=True) if n < 0)
     return MarginFigures(breakdown, warnings)
 
 

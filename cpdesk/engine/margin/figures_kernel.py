@@ -45,8 +45,9 @@ SCENARIO_ROW, LRA_GROUP = 0, 1  # -1: none
     LRA_PORTFOLIO_HKD,
     STRUCTURED_PRODUCT_HKD,
     CORPORATE_ACTION_HKD,
-) = range(10)
-FIGURES = 10
+    UNKNOWN,  # positions whose code the RPF does not name
+) = range(11)
+FIGURES = 11
 
 _UNIT = 2.0**-50  # 8 x the unit roundoff of float64
 _EXACT_BELOW = 2.0**52  # a rounded figure must be a whole number float64 holds exactly
@@ -224,10 +225,12 @@ def _figures_into(
     short_cents = np.int64(0)
     sub = np.full(n, -1, np.int64)
     counts = np.zeros(ipo.shape[0] + 1, np.int64)
+    unknown = 0
     for i in range(n):
         market += _round_cents(mv_cents[i])
         contract += _round_cents(cv_cents[i])
         c = code[i]
+        unknown += c < 0
         if c < 0 or links[c, SCENARIO_ROW] < 0:
             continue
         # ipo_code_of: the instrument itself if it is an IPO code, else its FieldType 5 underlying.
@@ -246,6 +249,7 @@ def _figures_into(
         else:
             short_cents -= mv_cents[i]
     figures[MARKET_VALUE_HKD] = market
+    figures[UNKNOWN] = unknown
     figures[CONTRACT_VALUE_HKD] = contract
     figures[LONG_CENTS] = long_cents
     figures[SHORT_CENTS] = short_cents
