@@ -9,17 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cpdesk.engine.margin import MarginParameters, PositionLimitInputs, calculate_margin
+from cpdesk.engine.margin import MarginParameters, calculate_margin
 from cpdesk.engine.margin.columnar import PositionColumns, margin_columns
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.problems import InputError
 from cpdesk.engine.rpf import RiskParameterFile
-from cpdesk.engine.rpf.synthetic import universe
-from tests.support.margin_inputs import positions, synthetic_rpf
-
-INSTRUMENTS = 120
-NAMES = universe(INSTRUMENTS)
-KNOWN = [*NAMES.scenario_instruments, *NAMES.tier_n, *NAMES.corporate_action_positions]
+from tests.support.margin_inputs import INSTRUMENTS, KNOWN, NAMES, margin_parameters, positions, synthetic_rpf
 
 
 @pytest.fixture(scope="module")
@@ -27,25 +22,10 @@ def rpf() -> RiskParameterFile:
     return synthetic_rpf(INSTRUMENTS, seed=5)
 
 
-parameters = st.builds(
-    MarginParameters,
-    flat_rate_multiplier=st.sampled_from([Decimal(1), Decimal("1.5"), Decimal("2.25")]),
-    ipo_codes=st.sets(st.sampled_from(NAMES.stocks[:4]), max_size=2).map(frozenset),
-    flat_groups=st.sampled_from([None, {c: f"g{n % 2}" for n, c in enumerate(NAMES.tier_n[:6])}]),
-    hedge_instrument=st.sampled_from([NAMES.stocks[0], "2800", NAMES.structured_products[0]]),
-    holiday=st.booleans(),
-    margin_credit_hkd=st.sampled_from([Decimal(5_000_000), Decimal(0), Decimal("1234.5")]),
-    position_limit=st.sampled_from(
-        [None, PositionLimitInputs(Decimal(10_000_000), Decimal(3), Decimal(20_000_000), Decimal("0.25"))]
-    ),
-    credit_risk_addon_hkd=st.sampled_from([Decimal(0), Decimal("1000.5")]),
-)
-
-
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(
     st.lists(st.lists(positions([*KNOWN, "UNKNOWN1"]), min_size=1, max_size=10), min_size=1, max_size=8),
-    parameters,
+    margin_parameters,
 )
 def test_every_account_equals_calculate_margin_alone(
     rpf: RiskParameterFile, accounts: list[list[Position]], params: MarginParameters

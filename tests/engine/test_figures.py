@@ -13,39 +13,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cpdesk.engine.margin import MarginParameters, PositionLimitInputs, calculate_margin
+from cpdesk.engine.margin import MarginParameters, calculate_margin
 from cpdesk.engine.margin.figures import margin_breakdown
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.numbers import round_off
 from cpdesk.engine.problems import InputError
 from cpdesk.engine.rpf import RiskParameterFile
-from cpdesk.engine.rpf.synthetic import universe
-from tests.support.margin_inputs import positions, synthetic_rpf
-
-INSTRUMENTS = 120
-NAMES = universe(INSTRUMENTS)
-KNOWN = [*NAMES.scenario_instruments, *NAMES.tier_n, *NAMES.corporate_action_positions]
+from tests.support.margin_inputs import INSTRUMENTS, KNOWN, NAMES, margin_parameters, positions, synthetic_rpf
 
 
 @pytest.fixture(scope="module")
 def rpf() -> RiskParameterFile:
     return synthetic_rpf(INSTRUMENTS, seed=5)
-
-
-parameters = st.builds(
-    MarginParameters,
-    flat_rate_multiplier=st.sampled_from([Decimal(1), Decimal("1.5"), Decimal("2.25"), Decimal("0.7")]),
-    # IPO codes are stocks, some the underlying of structured products (FieldType 5).
-    ipo_codes=st.sets(st.sampled_from([*NAMES.stocks[:4], "NOT-IN-RPF"]), max_size=3).map(frozenset),
-    flat_groups=st.sampled_from([None, {c: f"g{n % 2}" for n, c in enumerate(NAMES.tier_n[:6])}]),
-    hedge_instrument=st.sampled_from([NAMES.stocks[0], "2800", NAMES.structured_products[0], "NOT-IN-RPF"]),
-    holiday=st.booleans(),
-    minimum_tick_size_hkd=st.sampled_from([Decimal("0.001"), Decimal("0.005"), Decimal("0.0021")]),
-    margin_credit_hkd=st.sampled_from([Decimal(5_000_000), Decimal(0)]),
-    position_limit=st.sampled_from(
-        [None, PositionLimitInputs(Decimal(10_000_000), Decimal(3), Decimal(20_000_000), Decimal("0.25"))]
-    ),
-)
 
 
 @st.composite
@@ -89,7 +68,7 @@ def _same_as_calculate_margin(
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(
     st.lists(positions([*KNOWN, "UNKNOWN1"]) | fractional(KNOWN) | large(KNOWN), min_size=0, max_size=14),
-    parameters,
+    margin_parameters,
 )
 def test_every_figure_equals_calculate_margin(
     rpf: RiskParameterFile, portfolio: list[Position], params: MarginParameters
