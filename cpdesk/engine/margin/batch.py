@@ -16,8 +16,17 @@ import numpy as np
 import numpy.typing as npt
 
 from cpdesk.engine.margin.instruments import instrument_table
-from cpdesk.engine.margin.portfolio import NON_IPO, TailParameters, ipo_code_of, run_tails, tail_parameters
+from cpdesk.engine.margin.portfolio import (
+    NON_IPO,
+    floor_ratio,
+    ipo_code_of,
+    margin_of,
+    run_tails,
+    tail_parameters,
+    weighted_loss,
+)
 from cpdesk.engine.margin.positions import Position, net_by_instrument
+from cpdesk.engine.numbers import round_ratio
 from cpdesk.engine.rpf.model import RiskParameterFile
 
 IntArray = npt.NDArray[np.int64]
@@ -26,7 +35,7 @@ IntArray = npt.NDArray[np.int64]
 @dataclass(frozen=True, eq=False)
 class PortfolioBatch:
     offsets: IntArray
-    instrument_ids: Sequence[str] | npt.NDArray[np.object_]
+    instrument_ids: tuple[str, ...]
     market_value_cents: IntArray
 
     def __post_init__(self) -> None:
@@ -63,19 +72,13 @@ def portfolio_margin_batch(
     batch: PortfolioBatch,
     ipo_codes: frozenset[str],
     floor_rate: Decimal,
-    scenario_rows: IntArray | None = None,
 ) -> BatchPortfolioMargins:
-    """Portfolio margin in HKD of every portfolio of the batch, and its floor. ``scenario_rows``:
-    each position's row of the scenario matrix (-1: none), where the caller has them."""
+    """Portfolio margin in HKD of every portfolio of the batch, and its floor."""
     index = rpf.scenarios.index
     ipo_list = sorted(ipo_codes)
     group_of = {NON_IPO: 0, **{code: n + 1 for n, code in enumerate(ipo_list)}}
-    rows = (
-        np.fromiter(
-            (index.get(i, -1) for i in batch.instrument_ids), dtype=np.int64, count=len(batch.instrument_ids)
-        )
-        if scenario_rows is None
-        else scenario_rows
+    rows = np.fromiter(
+        (index.get(i, -1) for i in batch.instrument_ids), dtype=np.int64, count=len(batch.instrument_ids)
     )
     portfolio = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.offsets))
     keep = rows >= 0
@@ -117,35 +120,11 @@ def portfolio_margin_batch(
     row_starts = offsets[first_sub]
     long_cents = np.add.reduceat(np.where(cents > 0, cents, 0), row_starts)
     short_cents = np.add.reduceat(np.where(cents < 0, -cents, 0), row_starts)
-    owners = sub_portfolio[first_sub]
-    margin, floor = _combined(hvar, svar, first_sub, np.maximum(long_cents, short_cents), tail, floor_rate)
-    margins[owners] = margin
-    for owner, value in zip(owners.tolist(), floor, strict=True):
-        floors[owner] = value
+    bounds = np.concatenate((first_sub, [len(sub_portfolio)])).tolist()
+    bases = np.maximum(long_cents, short_cents).tolist()
+    for n, owner in enumerate(sub_portfolio[first_sub].tolist()):
+        first, last = bounds[n], bounds[n + 1]
+        floor = floor_ratio(bases[n], floor_rate)
+        margins[owner] = margin_of(weighted_loss(hvar[first:last], svar[first:last], tail), floor)
+        floors[owner] = round_ratio(*floor)
     return BatchPortfolioMargins(margins, floors)
-
-
-def _combined(
-    hvar: list[int],
-    svar: list[int],
-    first_sub: IntArray,
-    floor_base_cents: IntArray,
-    tail: TailParameters,
-    floor_rate: Decimal,
-) -> tuple[list[int], list[int]]:
-    """:func:`portfolio.combine` for every portfolio at once, in Python integers (exact ratios):
-    the rounded margin and floor of each portfolio, whose sub-portfolios start at ``first_sub``."""
-    a, b = tail.hvar_weight.numerator, tail.hvar_weight.denominator
-    c, d = tail.svar_weight.numerator, tail.svar_weight.denominator
-    h = np.minimum(np.array(hvar, dtype=np.int64), 0).astype(object)
-    s = np.minimum(np.array(svar, dtype=np.int64), 0).astype(object)
-    numerator = np.abs(np.add.reduceat(h * (a * d * tail.svar_k) + s * (c * b * tail.hvar_k), first_sub))
-    loss_denominator = tail.hvar_k * tail.svar_k * b * d  # loss = numerator / loss_denominator
-    rate_numerator, rate_denominator = floor_rate.as_integer_ratio()
-    floor_numerator = floor_base_cents.astype(object) * rate_numerator  # floor = that / floor_denominator
-    floor_denominator = rate_denominator * 100
-    loss_wins = numerator * floor_denominator >= floor_numerator * loss_denominator
-    # round_off of a non-negative ratio n / m: (2n + m) // 2m
-    floor = (2 * floor_numerator + floor_denominator) // (2 * floor_denominator)
-    loss = (2 * numerator + loss_denominator) // (2 * loss_denominator)
-    return np.where(loss_wins, loss, floor).tolist(), floor.tolist()
