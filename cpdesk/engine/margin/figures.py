@@ -12,13 +12,11 @@ here in Python integers, with the same helpers the decimal path uses.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import NamedTuple
 
 import numpy as np
@@ -33,10 +31,10 @@ from cpdesk.engine.margin.calculator import (
     calculate_margin,
     unknown_instrument,
 )
-from cpdesk.engine.margin.components import MarkToMarket, flat_group_name
+from cpdesk.engine.margin.components import MarkToMarket, flat_group_name, holiday_addon
 from cpdesk.engine.margin.portfolio import floor_ratio, margin_of, tail_parameters, weighted_loss
 from cpdesk.engine.margin.positions import Position, net_by_instrument
-from cpdesk.engine.margin.rpf_columns import fixed, rpf_columns
+from cpdesk.engine.margin.rpf_columns import rpf_columns
 from cpdesk.engine.numbers import round_ratio
 from cpdesk.engine.problems import Problem
 from cpdesk.engine.rpf.derived import kept_with_rpf
@@ -66,8 +64,6 @@ class FigureTables:
     index: Mapping[str, int]
     table: FloatArray  # figures_kernel.TABLE_COLUMNS columns, NaN where the RPF gives none
     links: IntArray  # scenario row, LRA group (-1: none)
-    _ipo: dict[frozenset[str], IntArray] = field(default_factory=dict)
-    _hedges: dict[str, FloatArray] = field(default_factory=dict)
     _arguments: dict[tuple[object, ...], KernelArguments] = field(default_factory=dict)
 
     @classmethod
@@ -104,9 +100,15 @@ class FigureTables:
             if len(self._arguments) >= _KEPT_ARGUMENTS:  # a batch may bring a set per account
                 self._arguments.clear()
             tail = tail_parameters(rpf)
+            # The IPO codes the RPF names, as indices in code order (the sub-portfolios' order);
+            # the hedge's own FieldType 4 row as (1, threshold, bucket rate), zeros without one.
+            ipo = [self.index[code] for code in sorted(params.ipo_codes) if code in self.index]
+            hedge = rpf.beta_hedge.get(params.hedge_instrument)
             found = self._arguments[key] = (
-                self.ipo(params.ipo_codes) if params.ipo_codes else _NO_GROUPS,
-                self.hedge(rpf, params.hedge_instrument),
+                np.array(ipo, dtype=np.int64) if ipo else _NO_GROUPS,
+                _NO_HEDGE
+                if hedge is None
+                else np.array([1.0, float(hedge.threshold_hkd), float(hedge.bucket_rate)]),
                 float(params.flat_rate_multiplier),
                 float(params.minimum_tick_size_hkd),
                 tail.hvar_count,
@@ -115,35 +117,8 @@ class FigureTables:
             )
         return found
 
-    def ipo(self, codes: frozenset[str]) -> IntArray:
-        """The IPO codes the RPF names, as indices in code order (the sub-portfolios' order)."""
-        found = self._ipo.get(codes)
-        if found is None:
-            found = self._ipo[codes] = np.array(
-                [self.index[code] for code in sorted(codes) if code in self.index], dtype=np.int64
-            )
-        return found
-
-    def hedge(self, rpf: RiskParameterFile, code: str) -> FloatArray:
-        """(1, threshold, bucket rate) of the hedge's own FieldType 4 row; zeros without one."""
-        found = self._hedges.get(code)
-        if found is None:
-            info = rpf.beta_hedge.get(code)
-            found = (
-                _NO_HEDGE
-                if info is None
-                else np.array([1.0, float(info.threshold_hkd), float(info.bucket_rate)])
-            )
-            self._hedges[code] = found
-        return found
-
 
 figure_tables = kept_with_rpf(FigureTables.of)  # built once per RPF, on first use
-
-
-@functools.lru_cache(maxsize=64)
-def _fixed(value: Decimal) -> tuple[int, int]:
-    return fixed(value)
 
 
 def flat_group_ids(codes: Iterable[str], groups: Mapping[str, str] | None) -> IntArray:
@@ -161,10 +136,8 @@ def margin_breakdown(
     """``calculate_margin(rpf, positions, parameters)``'s breakdown and warnings; raises the same
     InputError where it does."""
     params = parameters or MarginParameters()
+    positions = net_by_instrument(positions)
     codes = [p.instrument_id for p in positions]
-    if len(set(codes)) != len(codes):
-        positions = net_by_instrument(positions)
-        codes = [p.instrument_id for p in positions]
     tables = figure_tables(rpf)
     count = len(codes)
     # map() over the positions' attributes: no Python frame per position (this is the hot path of
@@ -207,10 +180,7 @@ def breakdown_of(
     floor = floor_ratio(max(f[kernel.LONG_CENTS], f[kernel.SHORT_CENTS]), params.floor_rate)
     pm = margin_of(weighted_loss([h for h, _ in sums], [s for _, s in sums], tail), floor)
     flat = f[kernel.FLAT_RATE_HKD]
-    holiday = 0
-    if params.holiday:
-        factor, scale = _fixed(rpf.header.holiday_factor)
-        holiday = round_ratio((pm + flat) * factor, 10**scale)
+    holiday = holiday_addon(pm, flat, rpf.header.holiday_factor) if params.holiday else 0
     components = ComponentMargins(
         pm,
         flat,
