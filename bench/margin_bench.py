@@ -19,7 +19,7 @@
 - ``batch_full_pps``: accounts per second through ``cpdesk margin batch``'s path (a CSV of
   ``--accounts`` accounts of 20 positions streamed through the desk, the full breakdown of each),
   ``batch_full_vs_roofline`` against roofline_pps, ``batch_full_peak_rss_mb`` the process's peak;
-  ``rpf_columns_s``: building the columnar engine's tables for the RPF, once per RPF, before it
+  ``figure_tables_s``: building the compiled pass's tables for the RPF, once per RPF, before it
 
 Targets on the 2-core reference machine: parse_s < 10, cache_load_s < 0.5,
 single_portfolio_us < 200, batch_pps >= 20,000 and >= 0.5 x roofline_pps (issue 14 asks
@@ -45,11 +45,11 @@ from cpdesk.desk.batch import BatchRequest, margin_batch
 from cpdesk.engine.margin import MarginParameters, calculate_margin
 from cpdesk.engine.margin.attribution import attribute_margin
 from cpdesk.engine.margin.batch import PortfolioBatch, portfolio_margin_batch
+from cpdesk.engine.margin.figure_tables import figure_tables
 from cpdesk.engine.margin.figures import margin_breakdown
 from cpdesk.engine.margin.kernel import bare_tail_sums, serial_bare_tail_sums
 from cpdesk.engine.margin.portfolio import TailParameters
 from cpdesk.engine.margin.positions import Position
-from cpdesk.engine.margin.rpf_columns import rpf_columns
 from cpdesk.engine.rpf.cache import cache_path_for, load_rpf
 from cpdesk.engine.rpf.model import RiskParameterFile
 from cpdesk.engine.rpf.synthetic import universe, write_synthetic_rpf
@@ -90,10 +90,10 @@ def run(instruments: int, accounts: int = PORTFOLIOS) -> dict[str, float | int]:
         parse_s, _ = _load_fully(source)  # cold: no cache exists yet, this parse writes it
         assert cache_path_for(source).exists(), "the cache was not written"
         cache_load_s, rpf = _load_fully(source)
-    # The columnar engine's tables are built once per RPF (a day's file), on first use: timed apart.
+    # The compiled pass's tables are built once per RPF (a day's file), on first use: timed apart.
     start = time.perf_counter()
-    rpf_columns(rpf)
-    rpf_columns_s = time.perf_counter() - start
+    figure_tables(rpf)
+    figure_tables_s = time.perf_counter() - start
 
     names = universe(instruments)
     tradeable = list(names.scenario_instruments) + list(names.tier_n)
@@ -184,7 +184,7 @@ def run(instruments: int, accounts: int = PORTFOLIOS) -> dict[str, float | int]:
         "single_detail_us": round(detail_us, 1),
         "whatif_us": round(whatif_us, 1),
         "explain_ms": round(statistics.median(explain) * 1e3, 2),
-        "rpf_columns_s": round(rpf_columns_s, 3),
+        "figure_tables_s": round(figure_tables_s, 3),
         "batch_full_accounts": accounts,
         "batch_full_pps": round(accounts / batch_full_s),
         "batch_full_vs_roofline": round(accounts / batch_full_s / (PORTFOLIOS / roof_s), 3),

@@ -24,14 +24,9 @@ import pyarrow as pa
 
 from cpdesk.engine.margin import figures_kernel
 from cpdesk.engine.margin.calculator import MarginBreakdown, MarginParameters
-from cpdesk.engine.margin.figures import (
-    breakdown_of,
-    figure_tables,
-    flat_group_ids,
-    margin_breakdown,
-)
+from cpdesk.engine.margin.figure_tables import FigureTables, figure_tables
+from cpdesk.engine.margin.figures import breakdown_of, flat_group_ids, margin_breakdown
 from cpdesk.engine.margin.positions import Position
-from cpdesk.engine.margin.rpf_columns import RpfColumns, rpf_columns
 from cpdesk.engine.rpf.model import RiskParameterFile
 
 _SAFE_SUM = 2.0**62  # below it a sum of int64 values cannot wrap (with room for float error)
@@ -85,13 +80,13 @@ class _Netted:
 
     count: int  # accounts
     account: IntArray
-    code: IntArray  # index into RpfColumns, -1: not in the RPF
+    code: IntArray  # index into FigureTables, -1: not in the RPF
     quantity: IntArray
     contract_cents: IntArray
     market_cents: IntArray
 
     @classmethod
-    def of(cls, table: RpfColumns, positions: PositionColumns, code_index: IntArray) -> _Netted:
+    def of(cls, table: FigureTables, positions: PositionColumns, code_index: IntArray) -> _Netted:
         key = positions.account * (len(table.codes) + 1) + (code_index + 1)
         order = np.argsort(key, kind="stable")
         starts = _segments(key[order])
@@ -113,7 +108,7 @@ def margin_columns(
     rpf: RiskParameterFile, positions: PositionColumns, params: MarginParameters
 ) -> ColumnarMargins:
     """Every account's breakdown, as ``calculate_margin`` gives it for that account alone."""
-    table = rpf_columns(rpf)
+    table = figure_tables(rpf)
     count = positions.accounts
     exact_path = np.zeros(count, dtype=bool)
     code_index = table.indices(positions.instrument_ids)
@@ -124,20 +119,19 @@ def margin_columns(
         totals = np.bincount(positions.account, weights=np.abs(column).astype(np.float64), minlength=count)
         exact_path |= totals >= _SAFE_SUM
     netted = _Netted.of(table, positions, code_index)
-    tables = figure_tables(rpf)
     codes = (table.codes[c] if c >= 0 else "" for c in netted.code.tolist())
     figures, tails = figures_kernel.accounts_figures(
         rpf.scenarios.returns,
         rpf.scenarios.max_abs_return,
-        tables.table,
-        tables.links,
+        table.table,
+        table.links,
         np.searchsorted(netted.account, np.arange(count + 1)).astype(np.int64),  # rows sorted by account
         netted.code,
         netted.quantity.astype(np.float64),
         netted.market_cents,
         netted.contract_cents,
         flat_group_ids(codes, params.flat_groups),
-        *tables.arguments(rpf, params),
+        *table.arguments(rpf, params),
     )
     exact_path |= figures[:, figures_kernel.OK] == 0  # where the compiled pass is not sure, or refuses
     breakdowns: list[MarginBreakdown | None] = [

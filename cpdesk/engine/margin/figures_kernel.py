@@ -355,7 +355,7 @@ def _liquidation(
     keys = np.empty(grouped.shape[0], np.int64)
     for n in range(grouped.shape[0]):
         keys[n] = links[code[grouped[n]], LRA_GROUP]
-        if keys[n] < 0:  # never from RpfColumns; should it happen, the decimal path decides
+        if keys[n] < 0:  # never from FigureTables; should it happen, the decimal path decides
             return 0, 0, False
     order = np.argsort(keys)  # any order that brings equal keys together
     instrument = 0.0
