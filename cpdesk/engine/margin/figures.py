@@ -76,7 +76,9 @@ def margin_breakdown(
         contract = np.fromiter(map(_CONTRACT, positions), np.int64, count)
     except OverflowError:  # past int64: the decimal path margins it (or says why not)
         return _exact(rpf, positions, params)
-    figures, tails = kernel.portfolio_figures(
+    arguments = tables.arguments(rpf, params)
+    figures, tails = np.zeros(kernel.FIGURES, np.int64), np.zeros((len(arguments[0]) + 1, 3))
+    kernel.portfolio_figures(
         rpf.scenarios.returns,
         rpf.scenarios.max_abs_return,
         tables.table,
@@ -86,7 +88,9 @@ def margin_breakdown(
         market,
         contract,
         flat_group_ids(codes, params.flat_groups),
-        *tables.arguments(rpf, params),
+        *arguments,
+        figures,
+        tails,
     )
     f = figures.tolist()
     if not f[kernel.OK]:

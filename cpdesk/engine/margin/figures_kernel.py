@@ -88,56 +88,6 @@ def _round_cents(cents: np.int64) -> np.int64:  # pragma: no cover - compiled
     return magnitude if cents >= 0 else -magnitude
 
 
-@nb.njit(cache=True, nogil=True)
-def portfolio_figures(
-    returns: FloatArray,
-    max_abs: FloatArray,
-    table: FloatArray,
-    links: IntArray,
-    code: IntArray,
-    quantity: FloatArray,
-    mv_cents: IntArray,
-    cv_cents: IntArray,
-    flat_group: IntArray,
-    ipo: IntArray,
-    hedge: FloatArray,
-    multiplier: float,
-    minimum_tick: float,
-    hvar_count: int,
-    hvar_k: int,
-    svar_k: int,
-) -> tuple[IntArray, FloatArray]:  # pragma: no cover - compiled
-    """One netted portfolio (``code``: each position's index into ``table``, -1 not in the
-    RPF). ``flat_group``: each position's flat rate group, or empty for one group. ``ipo``: the
-    IPO codes' indices in code order. ``hedge``: (has a FieldType 4 row, threshold, bucket rate).
-
-    Returns the figures and, per sub-portfolio (non-IPO, then each IPO code), its HVaR and SVaR
-    tail sums (HKD, whole) and whether it has positions."""
-    figures = np.zeros(FIGURES, np.int64)
-    tails = np.zeros((ipo.shape[0] + 1, 3))
-    _figures_into(
-        returns,
-        max_abs,
-        table,
-        links,
-        code,
-        quantity,
-        mv_cents,
-        cv_cents,
-        flat_group,
-        ipo,
-        hedge,
-        multiplier,
-        minimum_tick,
-        hvar_count,
-        hvar_k,
-        svar_k,
-        figures,
-        tails,
-    )
-    return figures, tails
-
-
 @nb.njit(cache=True, nogil=True, parallel=True)
 def accounts_figures(
     returns: FloatArray,
@@ -166,7 +116,7 @@ def accounts_figures(
     grouped = flat_group.shape[0] > 0
     for a in prange(accounts):
         start, end = offsets[a], offsets[a + 1]
-        _figures_into(
+        portfolio_figures(
             returns,
             max_abs,
             table,
@@ -190,7 +140,7 @@ def accounts_figures(
 
 
 @nb.njit(cache=True, nogil=True)
-def _figures_into(
+def portfolio_figures(
     returns: FloatArray,
     max_abs: FloatArray,
     table: FloatArray,
@@ -210,6 +160,13 @@ def _figures_into(
     figures: IntArray,
     tails: FloatArray,
 ) -> None:  # pragma: no cover - compiled
+    """One netted portfolio (``code``: each position's index into ``table``, -1 not in the
+    RPF). ``flat_group``: each position's flat rate group, or empty for one group. ``ipo``: the
+    IPO codes' indices in code order. ``hedge``: (has a FieldType 4 row, threshold, bucket rate).
+
+    Fills ``figures`` (FIGURES zeros; OK stays 0 where the exact path must decide) and, per
+    sub-portfolio (non-IPO, then each IPO code), ``tails`` (zeros, one row each): its HVaR and
+    SVaR tail sums (HKD, whole) and whether it has positions."""
     n = code.shape[0]
     total = 0.0
     for i in range(n):
