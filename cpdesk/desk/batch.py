@@ -19,19 +19,18 @@ over the request's parameters. Its problems are located by line and column.
 from __future__ import annotations
 
 import contextlib
-import csv
 import gc
-import io
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cpdesk.connectors.errors import InputRejected
-from cpdesk.desk.batch_accounts import NOTED_ESCAPE, UNDECODABLE, AccountMargin, Chunk, Lines
+from cpdesk.desk.batch_accounts import UNDECODABLE, AccountMargin, Chunk
+from cpdesk.desk.batch_reader import PlainRows, account_blocks
 from cpdesk.desk.rpf_library import parameters_from
-from cpdesk.engine.csvtext import MAX_FIELD_CHARS, header_key, read_csv_file
+from cpdesk.engine.csvtext import header_key, read_csv_file
 from cpdesk.engine.margin import MarginParameters
 from cpdesk.engine.problems import Problem, ProblemCode, Severity
 from cpdesk.engine.rpf import RiskParameterFile
@@ -78,11 +77,12 @@ def margin_batch(
         raise InputRejected(f"{name}: cannot read file: {exc.strerror or exc}") from None
     try:
         undecodable_before = UNDECODABLE[0]  # the reader decodes ahead: count from the start
-        blocks = _account_blocks(raw, name, request.account_column, summary)
+        blocks = account_blocks(raw, name, request.account_column, summary.problems)
         first = next(blocks, None)
         if first is None:
             return
-        header = first[1][0][1]  # the first block is the header row's
+        assert not isinstance(first, PlainRows)  # the first block is the header row's
+        header = first[1][0][1]
         chunk = Chunk(rpf, name, header, per_account, request.parameters, undecodable_before)
         seen: set[str] = set()
         more = True
@@ -90,9 +90,24 @@ def margin_batch(
             # The collector would walk every row held so far, again and again, as a chunk's rows
             # pile up (a third of the run): it waits while a chunk is read and margined.
             with _collector_paused():
-                for account, lines, broken in blocks:
+                done: list[AccountMargin] = []
+                for item in blocks:
                     if on_progress is not None:
                         on_progress(raw.tell(), size)
+                    if isinstance(item, PlainRows):  # margined as a chunk of its own
+                        done = chunk.flush() if chunk.slots else []
+                        summary.rows += item.row_count
+                        for run, account in enumerate(item.accounts):
+                            if account in seen:
+                                line = item.first_line + int(item.starts[run])
+                                problem = _split(name, account, line)
+                                chunk.ready(AccountMargin(account, None, (problem,), item.rows_of(run)))
+                            else:
+                                seen.add(account)
+                                chunk.add_run(account, item, run)
+                        done += chunk.flush()
+                        break
+                    account, lines, broken = item
                     summary.rows += len(lines)
                     if broken is not None:
                         chunk.ready(AccountMargin(account, None, (broken,), len(lines)))
@@ -104,10 +119,11 @@ def margin_batch(
                         seen.add(account)
                         chunk.add(account, lines)
                     if chunk.full:
+                        done = chunk.flush()
                         break
                 else:
                     more = False
-                done = chunk.flush()
+                    done = chunk.flush()
             yield from _counted(done, summary)
         unknown = sorted(set(per_account) - seen)
         if unknown:
@@ -148,72 +164,6 @@ def _counted(items: list[AccountMargin], summary: BatchSummary) -> Iterator[Acco
         else:
             summary.total_hkd += item.breakdown.total
         yield item
-
-
-# An account, its rows (line, cells), and why it cannot be margined when the file broke off in it.
-Block = tuple[str, Lines, Problem | None]
-
-
-def _account_blocks(
-    raw: io.BufferedReader, name: str, account_column: str, summary: BatchSummary
-) -> Iterator[Block]:
-    """First the header row (as a block of one row), then each run of rows of one account."""
-    # Bytes that are not UTF-8 are kept as surrogates and reported on their line: one bad line
-    # stops its account only.
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors=NOTED_ESCAPE, newline="")
-    reader = csv.reader(text)
-    wanted = header_key(account_column)
-    column = -1
-    current: str | None = None
-    lines: Lines = []
-    try:
-        for row in reader:
-            if any(map(str.strip, row)):
-                keys = [header_key(cell) for cell in row]
-                if wanted not in keys:
-                    raise InputRejected(
-                        f"{name}:{reader.line_num}: no {account_column!r} column (columns: {', '.join(row)})"
-                    )
-                column = keys.index(wanted)
-                yield ("", [(reader.line_num, row)], None)
-                break
-        else:
-            raise InputRejected(f"{name}: no header row")
-        for row in reader:
-            account = row[column].strip() if column < len(row) else ""
-            if not account and not any(map(str.strip, row)):  # a row with an account is not blank
-                continue
-            if account != current and lines:
-                yield (current or "", lines, None)
-                lines = []
-            current = account
-            lines.append((reader.line_num, row))
-    except csv.Error as exc:
-        broken = _unreadable(name, reader.line_num, str(exc))
-        summary.problems.append(broken)
-        if lines:  # its rows may go on past the break: margined on part of them, it would be understated
-            why = (
-                f"the file breaks off at line {broken.line} before this account's rows may end: not margined"
-            )
-            yield (current or "", lines, replace(broken, message=why))
-        return
-    if lines:
-        yield (current or "", lines, None)
-
-
-def _unreadable(name: str, line: int, error: str) -> Problem:
-    if "field larger than field limit" in error:
-        why = f"a field is longer than {MAX_FIELD_CHARS:,} characters (an unterminated quote?)"
-        return Problem(
-            name, line, None, f"{why}; the rest of the file is not read", code=ProblemCode.TOO_LARGE
-        )
-    return Problem(
-        name,
-        line,
-        None,
-        f"not readable as CSV: {error}; the rest of the file is not read",
-        code=ProblemCode.MALFORMED,
-    )
 
 
 def _split(name: str, account: str, line: int) -> Problem:

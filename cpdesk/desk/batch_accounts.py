@@ -14,23 +14,25 @@ import re
 from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
+from cpdesk.desk.batch_reader import NOTED_ESCAPE, Lines, PlainRows
 from cpdesk.engine.margin import MarginParameters
 from cpdesk.engine.margin.calculator import MarginBreakdown
 from cpdesk.engine.margin.columnar import PositionColumns, margin_columns
 from cpdesk.engine.margin.figures import margin_breakdown
-from cpdesk.engine.margin.position_cells import read_clean_cells
+from cpdesk.engine.margin.position_cells import CleanCells, read_clean_cells
 from cpdesk.engine.margin.positions import parse_position_rows, position_columns
 from cpdesk.engine.problems import InputError, Problem, ProblemCode, errors_in
 from cpdesk.engine.rpf import RiskParameterFile
 
 NOT_UTF8 = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of bytes that are not UTF-8
-Lines = list[tuple[int, list[str]]]  # an account's rows: (line, cells)
 
 # surrogateescape that also counts: while the count stands still no row needs searching for them.
 UNDECODABLE = [0]
-NOTED_ESCAPE = "cpdesk-noted-surrogateescape"
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 _ESCAPE = codecs.lookup_error("surrogateescape")
 
 
@@ -74,7 +76,8 @@ class Chunk:
         self.rpf, self.name, self.header, self.per_account, self.base = rpf, name, header, per_account, base
         self.columns = position_columns(header)
         self.undecodable_before = undecodable_before
-        self.slots: list[AccountMargin | tuple[str, Lines]] = []
+        # An account to margin: its rows as the row reader gives them, or a run of plain rows.
+        self.slots: list[AccountMargin | tuple[str, Lines | tuple[PlainRows, int]]] = []
         self.rows = 0
 
     @property
@@ -88,6 +91,11 @@ class Chunk:
         self.slots.append((account, lines))
         self.rows += len(lines)
 
+    def add_run(self, account: str, block: PlainRows, run: int) -> None:
+        """Run ``run`` of a plain block (a chunk holds runs of one block, or rows: not both)."""
+        self.slots.append((account, (block, run)))
+        self.rows += block.rows_of(run)
+
     def flush(self) -> list[AccountMargin]:
         slots, self.slots, self.rows = self.slots, [], 0
         pending = [n for n, slot in enumerate(slots) if not isinstance(slot, AccountMargin)]
@@ -99,20 +107,23 @@ class Chunk:
                 continue
             item = done.get(id(slot))
             if item is None:
-                account, lines = slot
+                account, rows = slot
+                lines = rows[0].lines(rows[1]) if isinstance(rows, tuple) else rows
                 item = margin_one(
                     self.rpf, self.name, self.header, account, lines, self.per_account, self.base
                 )
             out.append(item)
         return out
 
-    def _columnar(self, accounts: list[tuple[str, Lines]]) -> dict[int, AccountMargin]:
+    def _columnar(
+        self, accounts: list[tuple[str, Lines | tuple[PlainRows, int]]]
+    ) -> dict[int, AccountMargin]:
         """The accounts the columnar engine margins, by the id of their slot."""
         if self.columns is None or not accounts:
             return {}
-        where = self.columns
-        width = max(where) + 1
-        by_parameters: dict[int, tuple[MarginParameters, list[tuple[str, Lines]]]] = {}
+        by_parameters: dict[
+            int, tuple[MarginParameters, list[tuple[str, Lines | tuple[PlainRows, int]]]]
+        ] = {}
         # Bytes that are not UTF-8 are rare: rows are searched for them only once the file had some.
         undecodable = UNDECODABLE[0] > self.undecodable_before
         for slot in accounts:
@@ -120,17 +131,16 @@ class Chunk:
             parameters = self.per_account.get(account, self.base)
             if not account or isinstance(parameters, Problem):
                 continue  # _margin_one says why
-            if undecodable and any(NOT_UTF8.search("".join(row)) for _, row in lines):
+            if (
+                undecodable
+                and not isinstance(lines, tuple)
+                and any(NOT_UTF8.search("".join(row)) for _, row in lines)
+            ):
                 continue
             by_parameters.setdefault(id(parameters), (parameters, []))[1].append(slot)
         done: dict[int, AccountMargin] = {}
         for parameters, slots in by_parameters.values():
-            rows = [row for _, lines in slots for _, row in lines]
-            short = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)) < width
-            if short.any():  # a row without every column is not clean (cells of it are "")
-                rows = [row if len(row) >= width else [*row, *[""] * (width - len(row))] for row in rows]
-            cells = read_clean_cells(*([row[i] for row in rows] for i in where))
-            sizes = np.array([len(lines) for _, lines in slots], dtype=np.int64)
+            cells, sizes, short = self._cells(slots)
             owner = np.repeat(np.arange(len(slots), dtype=np.int64), sizes)
             clean_account = np.bincount(owner[~cells.clean | short], minlength=len(slots)) == 0
             keep = clean_account[owner]
@@ -149,11 +159,40 @@ class Chunk:
                 ),
                 parameters,
             )
-            for n, breakdown in zip(kept.tolist(), found.breakdowns, strict=True):
+            for n, breakdown, rows in zip(kept.tolist(), found.breakdowns, sizes[kept].tolist(), strict=True):
                 if breakdown is not None:
-                    account, lines = slots[n]
-                    done[id(slots[n])] = AccountMargin(account, breakdown, (), len(lines))
+                    done[id(slots[n])] = AccountMargin(slots[n][0], breakdown, (), rows)
         return done
+
+    def _cells(
+        self, slots: list[tuple[str, Lines | tuple[PlainRows, int]]]
+    ) -> tuple[CleanCells, IntArray, BoolArray]:
+        """The accounts' position cells read in bulk, the rows per account, and which rows lack
+        a column. Plain runs (all of one block) are taken from its columns as they are."""
+        assert self.columns is not None
+        where = self.columns
+        runs = [rows for _, rows in slots if isinstance(rows, tuple)]
+        if runs:
+            block = runs[0][0]
+            numbers = np.array([run for _, run in runs], dtype=np.int64)
+            end = block.starts[numbers + 1]
+            sizes = end - block.starts[numbers]
+            if len(numbers) == len(block.accounts):  # the whole block, in order
+                cells = read_clean_cells(*(block.columns[i] for i in where))
+            else:
+                rows = pa.array(np.repeat(end - sizes.cumsum(), sizes) + np.arange(sizes.sum()))
+                cells = read_clean_cells(*(block.columns[i].take(rows) for i in where))
+            return cells, sizes, np.zeros(int(sizes.sum()), dtype=bool)
+        width = max(where) + 1
+        cell_rows = [row for _, lines in slots if isinstance(lines, list) for _, row in lines]
+        short = np.fromiter(map(len, cell_rows), dtype=np.int64, count=len(cell_rows)) < width
+        if short.any():  # a row without every column is not clean (cells of it are "")
+            cell_rows = [
+                row if len(row) >= width else [*row, *[""] * (width - len(row))] for row in cell_rows
+            ]
+        cells = read_clean_cells(*([row[i] for row in cell_rows] for i in where))
+        sizes = np.array([len(lines) for _, lines in slots], dtype=np.int64)
+        return cells, sizes, short
 
 
 def margin_one(

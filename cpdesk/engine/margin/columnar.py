@@ -25,7 +25,7 @@ import pyarrow as pa
 from cpdesk.engine.margin import figures_kernel
 from cpdesk.engine.margin.calculator import MarginBreakdown, MarginParameters
 from cpdesk.engine.margin.figure_tables import FigureTables, figure_tables
-from cpdesk.engine.margin.figures import breakdown_of, flat_group_ids, margin_breakdown
+from cpdesk.engine.margin.figures import breakdown_of, breakdown_rows, flat_group_ids, margin_breakdown
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.rpf.model import RiskParameterFile
 
@@ -134,9 +134,16 @@ def margin_columns(
         *table.arguments(rpf, params),
     )
     exact_path |= figures[:, figures_kernel.OK] == 0  # where the compiled pass is not sure, or refuses
+    rows, summed = breakdown_rows(rpf, params, figures, tails)
     breakdowns: list[MarginBreakdown | None] = [
-        None if skip else breakdown_of(rpf, params, found, sub_tails)
-        for found, sub_tails, skip in zip(figures.tolist(), tails.tolist(), exact_path.tolist(), strict=True)
+        None
+        if skip
+        else MarginBreakdown(*row)
+        if done
+        else breakdown_of(rpf, params, figures[n].tolist(), tails[n].tolist())
+        for n, (row, done, skip) in enumerate(
+            zip(rows.tolist(), summed.tolist(), exact_path.tolist(), strict=True)
+        )
     ]
     return ColumnarMargins(breakdowns, exact_path)
 
