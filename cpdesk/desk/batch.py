@@ -1,7 +1,8 @@
 """Client portfolios in batch: one positions file with an account column, one breakdown per account.
 
-The file is read as a stream, account by account, so its size is bounded by the disk, not the
-memory: an account's rows must stand together (as a back office exports them, sorted by
+The file is read as a stream (``batch_reader``: plain stretches in blocks through pyarrow, the
+rest row by row), account by account, so its size is bounded by the disk, not the memory: an
+account's rows must stand together (as a back office exports them, sorted by
 account). An account whose rows turn up again after another account's is reported as such, and
 none of its rows are margined (margined on its first block only, it would be understated). Each
 account gets the breakdown ``cpdesk margin`` gives a file of its own (``batch_accounts``: a few
