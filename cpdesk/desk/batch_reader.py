@@ -94,9 +94,9 @@ def account_blocks(
         if not cut:
             if not block:
                 return
-            if len(block) > _MAX_CARRY_BYTES:
-                break
             carry = block
+            if len(block) > MAX_FIELD_CHARS:  # one line that long is not plain: the row reader names it
+                break
             continue
         plain = _plain_rows(block[:cut], line, len(header), column)
         if plain is None:
