@@ -144,11 +144,7 @@ def breakdown_rows(
     in Python integers, is the answer)."""
     count = figures.shape[0]
     rows = np.zeros((count, len(MarginBreakdown.__dataclass_fields__)), np.int64)
-    tail = tail_parameters(rpf)
-    a, b = tail.hvar_weight.numerator, tail.hvar_weight.denominator
-    c, d = tail.svar_weight.numerator, tail.svar_weight.denominator
-    factors = (a * d * tail.svar_k, c * b * tail.hvar_k)
-    loss_denominator = tail.hvar_k * tail.svar_k * b * d
+    hvar_factor, svar_factor, loss_denominator = tail_parameters(rpf).loss_weights  # as weighted_loss
     floor_numerator, floor_denominator = params.floor_rate.as_integer_ratio()
     holiday_numerator, holiday_denominator = (
         rpf.header.holiday_factor.as_integer_ratio() if params.holiday else (0, 1)
@@ -158,7 +154,14 @@ def breakdown_rows(
         whole_hkd(params.credit_risk_addon_hkd),
         whole_hkd(params.adhoc_addon_hkd),
     )
-    ints = (*factors, loss_denominator, floor_numerator, 100 * floor_denominator, holiday_numerator)
+    ints = (
+        hvar_factor,
+        svar_factor,
+        loss_denominator,
+        floor_numerator,
+        100 * floor_denominator,
+        holiday_numerator,
+    )
     if (
         params.position_limit is not None
         or not 0 < loss_denominator < _PRODUCT_BOUND
@@ -169,7 +172,7 @@ def breakdown_rows(
     present = tails[:, :, 2] != 0
     hvar = np.where(present, np.minimum(tails[:, :, 0], 0.0), 0.0)
     svar = np.where(present, np.minimum(tails[:, :, 1], 0.0), 0.0)
-    ok &= (np.abs(hvar) * factors[0] + np.abs(svar) * factors[1]).sum(axis=1) < _PRODUCT_BOUND
+    ok &= (np.abs(hvar) * hvar_factor + np.abs(svar) * svar_factor).sum(axis=1) < _PRODUCT_BOUND
     components = figures[:, kernel.FLAT_RATE_HKD : kernel.CORPORATE_ACTION_HKD + 1]
     ok &= (np.abs(components) < _INPUT_BOUND).all(axis=1)
     marks = figures[:, [kernel.MARKET_VALUE_HKD, kernel.CONTRACT_VALUE_HKD]]
@@ -180,7 +183,7 @@ def breakdown_rows(
     kept = ok[:, None]
     hvar_i = np.where(kept, hvar, 0.0).astype(np.int64)  # whole numbers below 2^53: exact
     svar_i = np.where(kept, svar, 0.0).astype(np.int64)
-    loss = (hvar_i * factors[0] + svar_i * factors[1]).sum(axis=1)
+    loss = (hvar_i * hvar_factor + svar_i * svar_factor).sum(axis=1)
     floor = _round_ratio(np.where(ok, base, zero) * floor_numerator, 100 * floor_denominator)
     # round_off is monotonic: the larger of the two rounded is the larger one rounded (margin_of).
     pm = np.maximum(_round_ratio(np.abs(loss), loss_denominator), floor)

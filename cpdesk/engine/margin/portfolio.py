@@ -65,6 +65,15 @@ class TailParameters:
             svar_weight=Fraction(header.svar_weight),
         )
 
+    @property
+    def loss_weights(self) -> tuple[int, int, int]:
+        """(HVaR factor, SVaR factor, denominator): the weighted loss is |sum over sub-portfolios
+        of min(HVaR tail sum, 0) x HVaR factor + min(SVaR tail sum, 0) x SVaR factor| over the
+        denominator (each ES is its tail sum over k, times its weight, in integers)."""
+        a, b = self.hvar_weight.numerator, self.hvar_weight.denominator
+        c, d = self.svar_weight.numerator, self.svar_weight.denominator
+        return a * d * self.svar_k, c * b * self.hvar_k, self.hvar_k * self.svar_k * b * d
+
 
 tail_parameters = kept_with_rpf(TailParameters.of)  # worked out once per RPF
 
@@ -120,14 +129,11 @@ def weighted_loss(
 ) -> tuple[int, int]:
     """|sum over sub-portfolios of HVaR ES x HVaR_WGT + SVaR ES x SVaR_WGT| as an integer ratio
     (numerator, denominator), from the tail sums (each ES clamped at zero when a gain)."""
-    a, b = tail.hvar_weight.numerator, tail.hvar_weight.denominator
-    c, d = tail.svar_weight.numerator, tail.svar_weight.denominator
-    hvar_factor = a * d * tail.svar_k
-    svar_factor = c * b * tail.hvar_k
+    hvar_factor, svar_factor, denominator = tail.loss_weights
     numerator = 0
     for hvar_sum, svar_sum in zip(hvar_sums, svar_sums, strict=True):
         numerator += min(hvar_sum, 0) * hvar_factor + min(svar_sum, 0) * svar_factor
-    return abs(numerator), tail.hvar_k * tail.svar_k * b * d
+    return abs(numerator), denominator
 
 
 def floor_ratio(base_cents: int, floor_rate: Decimal) -> tuple[int, int]:
