@@ -86,6 +86,15 @@ def margin_batch(
         header = first[1][0][1]
         chunk = Chunk(rpf, name, header, per_account, request.parameters, undecodable_before)
         seen: set[str] = set()
+
+        def admitted(account: str, line: int, rows: int) -> bool:
+            """Whether an account's rows are new; if they are not, its error is readied."""
+            if account in seen:
+                chunk.ready(AccountMargin(account, None, (_split(name, account, line),), rows))
+                return False
+            seen.add(account)
+            return True
+
         more = True
         while more:
             # The collector would walk every row held so far, again and again, as a chunk's rows
@@ -99,12 +108,8 @@ def margin_batch(
                         done = chunk.flush() if chunk.slots else []
                         summary.rows += item.row_count
                         for run, account in enumerate(item.accounts):
-                            if account in seen:
-                                line = item.first_line + int(item.starts[run])
-                                problem = _split(name, account, line)
-                                chunk.ready(AccountMargin(account, None, (problem,), item.rows_of(run)))
-                            else:
-                                seen.add(account)
+                            line = item.first_line + int(item.starts[run])
+                            if admitted(account, line, item.rows_of(run)):
                                 chunk.add_run(account, item, run)
                         done += chunk.flush()
                         break
@@ -112,12 +117,7 @@ def margin_batch(
                     summary.rows += len(lines)
                     if broken is not None:
                         chunk.ready(AccountMargin(account, None, (broken,), len(lines)))
-                    elif account in seen:
-                        chunk.ready(
-                            AccountMargin(account, None, (_split(name, account, lines[0][0]),), len(lines))
-                        )
-                    else:
-                        seen.add(account)
+                    elif admitted(account, lines[0][0], len(lines)):
                         chunk.add(account, lines)
                     if chunk.full:
                         done = chunk.flush()

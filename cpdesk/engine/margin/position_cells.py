@@ -114,8 +114,6 @@ def read_clean_cells(instrument: Column, quantity: Column, contract: Column, mar
     cv, cv_ok = _read(contracts, _DIGITS_AMOUNT, 2)
     mv, mv_ok = _read(markets, _DIGITS_AMOUNT, 2)
     clean = np.asarray(pc.greater(pc.utf8_length(codes), 0), dtype=bool) & q_ok & cv_ok & mv_ok
-    if codes.null_count:
-        clean &= np.asarray(codes.is_valid(), dtype=bool)
     # parse_position_rows warns where a market value's sign is not the quantity's.
     clean &= (mv == 0) | ((mv > 0) == (q > 0))
     return CleanCells(codes, clean, np.where(clean, q, 0), np.where(clean, cv, 0), np.where(clean, mv, 0))
