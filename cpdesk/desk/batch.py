@@ -95,6 +95,13 @@ def margin_batch(
             seen.add(account)
             return True
 
+        def all_new(accounts: list[str]) -> bool:
+            """Whether a block's runs are all accounts not seen before; if so they are now."""
+            if len(set(accounts)) < len(accounts) or not seen.isdisjoint(accounts):
+                return False  # admitted() says which, run by run
+            seen.update(accounts)
+            return True
+
         more = True
         while more:
             # The collector would walk every row held so far, again and again, as a chunk's rows
@@ -107,6 +114,9 @@ def margin_batch(
                     if isinstance(item, PlainRows):  # margined as a chunk of its own
                         done = chunk.flush() if chunk.slots else []
                         summary.rows += item.row_count
+                        if chunk.columns is not None and all_new(item.accounts):
+                            done += chunk.margin_block(item)
+                            break
                         for run, account in enumerate(item.accounts):
                             line = item.first_line + int(item.starts[run])
                             if admitted(account, line, item.rows_of(run)):

@@ -10,8 +10,10 @@ same breakdown for the same account (the property tests hold them equal).
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -44,8 +46,9 @@ def _noted_escape(error: UnicodeError) -> tuple[str | bytes, int]:
 codecs.register_error(NOTED_ESCAPE, _noted_escape)
 
 
-@dataclass(frozen=True, slots=True)
-class AccountMargin:
+class AccountMargin(NamedTuple):
+    """One account's outcome (a named tuple, as MarginBreakdown is: a batch makes a million)."""
+
     account: str
     breakdown: MarginBreakdown | None  # None: the account could not be margined
     problems: tuple[Problem, ...]  # errors (then no breakdown) and warnings
@@ -115,6 +118,50 @@ class Chunk:
             out.append(item)
         return out
 
+    def margin_block(self, block: PlainRows) -> list[AccountMargin]:
+        """Every run of a plain block, each a new account (the caller checked), in order: the
+        columnar engine over the block's columns as they are, the exact path for the rest."""
+        assert self.columns is not None
+        assert not self.slots
+        sizes = np.diff(block.starts)
+        cells = read_clean_cells(*(block.columns[i] for i in self.columns))
+        found: list[MarginBreakdown | None] = [None] * len(block.accounts)
+        if not self.per_account:  # one set of parameters for all
+            found = self._margined(self.base, cells, sizes, np.zeros(len(cells.clean), dtype=bool))
+        else:
+            groups: dict[int, tuple[MarginParameters, list[int]]] = {}
+            for n, account in enumerate(block.accounts):
+                parameters = self.per_account.get(account, self.base)
+                if not isinstance(parameters, Problem):  # margin_one says why
+                    groups.setdefault(id(parameters), (parameters, []))[1].append(n)
+            for parameters, runs in groups.values():
+                taken = np.array(runs, dtype=np.int64)
+                rows = _rows_of_runs(block.starts, taken)
+                part = CleanCells(
+                    cells.instrument.take(pa.array(rows)),
+                    cells.clean[rows],
+                    cells.quantity[rows],
+                    cells.contract_value_cents[rows],
+                    cells.market_value_cents[rows],
+                )
+                margined = self._margined(parameters, part, sizes[taken], np.zeros(len(rows), dtype=bool))
+                for n, breakdown in zip(runs, margined, strict=True):
+                    found[n] = breakdown
+        if None not in found:  # as a rule
+            # tuple.__new__ straight from C: the named tuple's own __new__ is a Python call each.
+            fields = zip(block.accounts, found, itertools.repeat(()), sizes.tolist())
+            return list(map(tuple.__new__, itertools.repeat(AccountMargin), fields))
+        return [
+            AccountMargin(account, breakdown, (), rows)
+            if breakdown is not None
+            else margin_one(
+                self.rpf, self.name, self.header, account, block.lines(n), self.per_account, self.base
+            )
+            for n, (account, breakdown, rows) in enumerate(
+                zip(block.accounts, found, sizes.tolist(), strict=True)
+            )
+        ]
+
     def _columnar(
         self, accounts: list[tuple[str, Lines | tuple[PlainRows, int]]]
     ) -> dict[int, AccountMargin]:
@@ -141,28 +188,49 @@ class Chunk:
         done: dict[int, AccountMargin] = {}
         for parameters, slots in by_parameters.values():
             cells, sizes, short = self._cells(slots)
-            owner = np.repeat(np.arange(len(slots), dtype=np.int64), sizes)
-            clean_account = np.bincount(owner[~cells.clean | short], minlength=len(slots)) == 0
-            keep = clean_account[owner]
-            kept = np.flatnonzero(clean_account)
-            renumber = np.cumsum(clean_account) - 1
-            codes = cells.instrument.filter(pa.array(keep))
-            found = margin_columns(
-                self.rpf,
-                PositionColumns(
-                    len(kept),
-                    renumber[owner[keep]],
-                    codes,
-                    cells.quantity[keep],
-                    cells.contract_value_cents[keep],
-                    cells.market_value_cents[keep],
-                ),
-                parameters,
-            )
-            for n, breakdown, rows in zip(kept.tolist(), found.breakdowns, sizes[kept].tolist(), strict=True):
+            margined = self._margined(parameters, cells, sizes, short)
+            for slot, breakdown, rows in zip(slots, margined, sizes.tolist(), strict=True):
                 if breakdown is not None:
-                    done[id(slots[n])] = AccountMargin(slots[n][0], breakdown, (), rows)
+                    done[id(slot)] = AccountMargin(slot[0], breakdown, (), rows)
         return done
+
+    def _margined(
+        self, parameters: MarginParameters, cells: CleanCells, sizes: IntArray, short: BoolArray
+    ) -> list[MarginBreakdown | None]:
+        """Each account's breakdown from the columnar engine (accounts of ``sizes[n]`` rows in
+        order), None where one of its rows is not clean or the engine hands it back."""
+        owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        clean_account = np.bincount(owner[~cells.clean | short], minlength=len(sizes)) == 0
+        kept = np.flatnonzero(clean_account)
+        found: list[MarginBreakdown | None] = [None] * len(sizes)
+        if not len(kept):
+            return found
+        if len(kept) == len(sizes):  # every row clean: the columns as they are
+            columns = PositionColumns(
+                len(kept),
+                owner,
+                cells.instrument,
+                cells.quantity,
+                cells.contract_value_cents,
+                cells.market_value_cents,
+            )
+        else:
+            keep = clean_account[owner]
+            renumber = np.cumsum(clean_account) - 1
+            columns = PositionColumns(
+                len(kept),
+                renumber[owner[keep]],
+                cells.instrument.filter(pa.array(keep)),
+                cells.quantity[keep],
+                cells.contract_value_cents[keep],
+                cells.market_value_cents[keep],
+            )
+        breakdowns = margin_columns(self.rpf, columns, parameters).breakdowns
+        if len(kept) == len(sizes):
+            return breakdowns
+        for n, breakdown in zip(kept.tolist(), breakdowns, strict=True):
+            found[n] = breakdown
+        return found
 
     def _cells(
         self, slots: list[tuple[str, Lines | tuple[PlainRows, int]]]
@@ -175,12 +243,11 @@ class Chunk:
         if runs:
             block = runs[0][0]
             numbers = np.array([run for _, run in runs], dtype=np.int64)
-            end = block.starts[numbers + 1]
-            sizes = end - block.starts[numbers]
+            sizes = block.starts[numbers + 1] - block.starts[numbers]
             if len(numbers) == len(block.accounts):  # the whole block, in order
                 cells = read_clean_cells(*(block.columns[i] for i in where))
             else:
-                rows = pa.array(np.repeat(end - sizes.cumsum(), sizes) + np.arange(sizes.sum()))
+                rows = pa.array(_rows_of_runs(block.starts, numbers))
                 cells = read_clean_cells(*(block.columns[i].take(rows) for i in where))
             return cells, sizes, np.zeros(int(sizes.sum()), dtype=bool)
         width = max(where) + 1
@@ -193,6 +260,13 @@ class Chunk:
         cells = read_clean_cells(*([row[i] for row in cell_rows] for i in where))
         sizes = np.array([len(lines) for _, lines in slots], dtype=np.int64)
         return cells, sizes, short
+
+
+def _rows_of_runs(starts: IntArray, runs: IntArray) -> IntArray:
+    """The rows of the given runs (``starts[n]:starts[n + 1]`` each), in order."""
+    end = starts[runs + 1]
+    sizes = end - starts[runs]
+    return np.repeat(end - sizes.cumsum(), sizes) + np.arange(sizes.sum())
 
 
 def margin_one(

@@ -19,7 +19,7 @@ from cpdesk.desk.batch import AccountMargin
 from cpdesk.engine.margin.calculator import MarginBreakdown
 from cpdesk.fileio import write_atomically
 
-FIGURES = tuple(MarginBreakdown.__dataclass_fields__)[:16]  # the JSON contract's sixteen
+FIGURES = MarginBreakdown._fields[:16]  # the JSON contract's sixteen
 COLUMNS = ("account", *FIGURES, "problems")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 XLSX_MAX_ROWS = 1_048_576  # Excel's sheet limit, header included

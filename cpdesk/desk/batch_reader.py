@@ -34,7 +34,7 @@ IntArray = npt.NDArray[np.int64]
 Lines = list[tuple[int, list[str]]]  # an account's rows: (line, cells)
 
 NOTED_ESCAPE = "cpdesk-noted-surrogateescape"  # registered by batch_accounts
-BLOCK_BYTES: Final = 4 << 20
+BLOCK_BYTES: Final = 8 << 20
 # A run of one account is carried into the next block while it may go on; past this much the
 # rest of the file is read row by row (an account's rows are held either way).
 _MAX_CARRY_BYTES: Final = 64 << 20

@@ -118,7 +118,7 @@ def _per_account(loaded: LoadedRpf, rows: list[list[str]], chosen: Any, wanted: 
     """One row per account: the account, then every figure (or ``wanted``); an account that cannot
     be margined shows its reason where its first figure would be."""
     figures = list(FIGURES)
-    if wanted and wanted not in MarginBreakdown.__dataclass_fields__:
+    if wanted and wanted not in MarginBreakdown._fields:
         raise BadInput(f"field: {wanted!r} is not one of {', '.join(figures)}")
     columns = [wanted] if wanted else figures
     spilled: list[list[Any]] = []

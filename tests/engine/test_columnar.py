@@ -99,3 +99,25 @@ def test_terms_each_within_range_whose_sum_is_not_are_refused_not_summed_inexact
     assert calculate_margin(rpf, positions[:1]).breakdown.portfolio_margin > 0
     found = margin_columns(rpf, PositionColumns.of([positions, positions[:1]]), MarginParameters())
     assert found.exact_path.tolist() == [True, False]
+
+
+def test_structured_product_addons_of_exactly_a_half_are_rounded_in_the_compiled_pass(
+    rpf: RiskParameterFile,
+) -> None:
+    # Multiplier 5 x minimum tick 0.001 x quantity: an odd hundred is a half (100 -> 0.5 HKD),
+    # which no float error bound can round; counted in thousandths it is exact.
+    product = NAMES.structured_products[0]
+    assert rpf.structured_products[product].tick_size_multiplier == 5
+    accounts = [[Position(product, Decimal(q), Decimal(1), Decimal(1))] for q in range(100, 3000, 100)]
+    found = margin_columns(rpf, PositionColumns.of(accounts), MarginParameters())
+    addons = []
+    for portfolio, breakdown in zip(accounts, found.breakdowns, strict=True):
+        assert breakdown == calculate_margin(rpf, portfolio).breakdown
+        addons.append(breakdown.structured_product_addon)
+    assert not found.exact_path.any()
+    assert addons[:4] == [1, 1, 2, 2]  # 0.5, 1.0, 1.5, 2.0: halves away from zero
+    # A minimum tick with more places than the pass can count in leaves halves to the exact path.
+    fine = replace(MarginParameters(), minimum_tick_size_hkd=Decimal("0.0000000001"))
+    tiny = [[Position(product, Decimal(10**9), Decimal(1), Decimal(1))]]  # 0.5 HKD
+    assert margin_columns(rpf, PositionColumns.of(tiny), fine).exact_path.tolist() == [True]
+    assert calculate_margin(rpf, tiny[0], fine).breakdown.structured_product_addon == 1

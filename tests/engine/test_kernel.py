@@ -171,3 +171,62 @@ def test_the_tail_sum_is_the_sum_of_the_k_smallest(values: list[int], k: int) ->
     # One pass for a small k, np.partition beyond 32, everything when k reaches the count.
     expected = sum(sorted(values)[:k])
     assert smallest_sum(np.array(values, dtype=np.float64), k) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.integers(min_value=-(10**12), max_value=10**12), st.integers(0, 2**32)),
+            st.tuples(st.integers(min_value=-300, max_value=300), st.integers(0, 2**32)),  # sums bunch
+            st.sampled_from(HALVES).map(lambda h: (h[0], -1)),
+        ),
+        min_size=1,
+        max_size=9,
+    ),
+    st.integers(min_value=1, max_value=45),
+    st.integers(min_value=1, max_value=45),
+)
+def test_tails_picked_from_plain_sums_equal_the_exact_sums_tails(
+    positions: list[tuple[int, int]], hvar_k: int, svar_k: int
+) -> None:
+    # tail_sums picks each tail from float-rounded sums and sums only the candidates exactly; the
+    # reference sums every scenario exactly (scenario_pnl) and takes the k smallest. k past 32
+    # takes the partition path; tiny positions bunch the sums past the candidate limit.
+    scenarios, hvar_count = 60, 36
+    matrix = np.empty((len(positions), scenarios))
+    for n, (_, seed) in enumerate(positions):
+        if seed < 0:  # a half in every scenario, of either sign
+            ret = float(next(r for c, r in HALVES if c == positions[n][0]))
+            matrix[n] = [ret if s % 2 else -ret for s in range(scenarios)]
+        else:
+            matrix[n] = np.round(np.random.default_rng(seed).normal(0, 0.05, scenarios), 10)
+    max_abs, _ = row_checks(matrix)
+    cents = np.array([c for c, _ in positions], dtype=np.int64)
+    assume((np.abs(cents) / 100 * max_abs).sum() < MAX_ABS_TERM_HKD)
+    rows = np.arange(len(positions), dtype=np.int64)
+    pnl = scenario_pnl(matrix, max_abs, rows, cents / 100.0, cents)
+    out = np.zeros((1, 3))
+    tail_sums(
+        matrix, max_abs, rows, cents / 100.0, cents, np.array([0, len(rows)]), hvar_count, hvar_k, svar_k, out
+    )
+    expected = [sum(sorted(pnl[:hvar_count])[:hvar_k]), sum(sorted(pnl[hvar_count:])[:svar_k])]
+    assert out[0, :2].tolist() == expected
+
+
+def test_a_scenario_whose_plain_sum_is_not_the_smallest_can_still_be_the_tail() -> None:
+    # Scenario 0 holds two halves that float rounds toward zero: its plain sum is its exact sum
+    # + 2, one above scenario 1's, whose exact sum is 1 above scenario 0's. The worst scenario by
+    # plain sums is 1; exactly it is 0. Only a band of 2 x positions around the k-th finds it.
+    cents = np.array([-283_050_000_000, -8_868_500_000_000], dtype=np.int64)
+    returns = np.array([[1.031675, 2.5057008497, 0.0], [0.0470455, 0.0, 0.0]])
+    max_abs, _ = row_checks(returns)
+    rows = np.arange(2, dtype=np.int64)
+    pnl = scenario_pnl(returns, max_abs, rows, cents / 100.0, cents)
+    assert pnl[:2].tolist() == [-7_092_386_256, -7_092_386_255]
+    bare = np.zeros((1, 2))
+    bare_tail_sums(returns, rows, cents / 100.0, np.array([0, 2]), 2, 1, 1, bare)
+    assert bare[0, 0] == -7_092_386_255  # plain rounding alone picks scenario 1
+    out = np.zeros((1, 3))
+    tail_sums(returns, max_abs, rows, cents / 100.0, cents, np.array([0, 2]), 2, 1, 1, out)
+    assert out[0, 0] == -7_092_386_256

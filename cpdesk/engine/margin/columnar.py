@@ -2,8 +2,8 @@
 
 ``calculate_margin`` walks one portfolio's positions as objects with exact decimals: right for
 one portfolio, slow for a million. Here a chunk's positions come in columns (whole quantities,
-amounts in integer cents), are netted per account and instrument with numpy, and every account
-goes through the compiled pass of :mod:`figures_kernel` in one parallel call, then through the
+amounts in integer cents), and every account goes through the compiled pass of
+:mod:`figures_kernel` in one parallel call (which nets its rows per instrument), then through the
 same summary as ``margin_breakdown`` (:func:`figures.breakdown_of`). Every figure is
 ``calculate_margin``'s; the property tests hold the two equal account by account.
 
@@ -15,6 +15,7 @@ those to the exact path, which margins them or says why not.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,12 +25,10 @@ import pyarrow as pa
 
 from cpdesk.engine.margin import figures_kernel
 from cpdesk.engine.margin.calculator import MarginBreakdown, MarginParameters
-from cpdesk.engine.margin.figure_tables import FigureTables, figure_tables
+from cpdesk.engine.margin.figure_tables import figure_tables
 from cpdesk.engine.margin.figures import breakdown_of, breakdown_rows, flat_group_ids, margin_breakdown
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.rpf.model import RiskParameterFile
-
-_SAFE_SUM = 2.0**62  # below it a sum of int64 values cannot wrap (with room for float error)
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -67,78 +66,49 @@ class ColumnarMargins:
     exact_path: BoolArray  # accounts to give to calculate_margin instead
 
 
-def _segments(keys: IntArray) -> IntArray:
-    """Start of each run of equal keys (keys sorted)."""
-    if not len(keys):
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))).astype(np.int64)
-
-
-@dataclass(frozen=True, eq=False)
-class _Netted:
-    """One row per account and instrument (the guide's netting, §4.6), sorted by account."""
-
-    count: int  # accounts
-    account: IntArray
-    code: IntArray  # index into FigureTables, -1: not in the RPF
-    quantity: IntArray
-    contract_cents: IntArray
-    market_cents: IntArray
-
-    @classmethod
-    def of(cls, table: FigureTables, positions: PositionColumns, code_index: IntArray) -> _Netted:
-        key = positions.account * (len(table.codes) + 1) + (code_index + 1)
-        order = np.argsort(key, kind="stable")
-        starts = _segments(key[order])
-
-        def summed(values: IntArray) -> IntArray:
-            return np.add.reduceat(values[order], starts) if len(starts) else values[:0]
-
-        return cls(
-            positions.accounts,
-            positions.account[order][starts],
-            code_index[order][starts],
-            summed(positions.quantity),
-            summed(positions.contract_value_cents),
-            summed(positions.market_value_cents),
-        )
-
-
 def margin_columns(
     rpf: RiskParameterFile, positions: PositionColumns, params: MarginParameters
 ) -> ColumnarMargins:
     """Every account's breakdown, as ``calculate_margin`` gives it for that account alone."""
     table = figure_tables(rpf)
     count = positions.accounts
-    exact_path = np.zeros(count, dtype=bool)
+    account = positions.account
+    order = None
+    if len(account) > 1 and (account[1:] < account[:-1]).any():  # the kernel takes them by account
+        order = np.argsort(account, kind="stable")
+        account = account[order]
     code_index = table.indices(positions.instrument_ids)
-    exact_path[positions.account[code_index < 0]] = True  # calculate_margin warns about these
-    # Sums of an account's quantities and amounts are taken in 64 bits: an account whose totals
-    # could pass them (thousands of rows at the largest sizes) goes to calculate_margin instead.
-    for column in (positions.quantity, positions.contract_value_cents, positions.market_value_cents):
-        totals = np.bincount(positions.account, weights=np.abs(column).astype(np.float64), minlength=count)
-        exact_path |= totals >= _SAFE_SUM
-    netted = _Netted.of(table, positions, code_index)
-    codes = (table.codes[c] if c >= 0 else "" for c in netted.code.tolist())
+
+    def ordered(values: IntArray) -> IntArray:
+        return values if order is None or not len(values) else values[order]
+
+    codes = (table.codes[c] if c >= 0 else "" for c in code_index.tolist())
     figures, tails = figures_kernel.accounts_figures(
         rpf.scenarios.returns,
         rpf.scenarios.max_abs_return,
         table.table,
         table.links,
-        np.searchsorted(netted.account, np.arange(count + 1)).astype(np.int64),  # rows sorted by account
-        netted.code,
-        netted.quantity.astype(np.float64),
-        netted.market_cents,
-        netted.contract_cents,
-        flat_group_ids(codes, params.flat_groups),
+        np.searchsorted(account, np.arange(count + 1)).astype(np.int64),
+        ordered(code_index),
+        ordered(positions.quantity),
+        ordered(positions.market_value_cents),
+        ordered(positions.contract_value_cents),
+        ordered(flat_group_ids(codes, params.flat_groups)),
         *table.arguments(rpf, params),
+        table.product_scale(params),  # quantities are whole here
     )
-    exact_path |= figures[:, figures_kernel.OK] == 0  # where the compiled pass is not sure, or refuses
+    # Where the compiled pass is not sure, or refuses (sizes past 64 bits: thousands of rows at
+    # the largest sizes), and where calculate_margin warns (a code the RPF does not name).
+    exact_path = (figures[:, figures_kernel.OK] == 0) | (figures[:, figures_kernel.UNKNOWN] > 0)
     rows, summed = breakdown_rows(rpf, params, figures, tails)
+    if summed.all() and not exact_path.any():  # as a rule: every account summarised at once
+        # tuple.__new__ straight from C: _make is a Python call per account (0.3 µs each).
+        made = map(tuple.__new__, itertools.repeat(MarginBreakdown), rows.tolist())
+        return ColumnarMargins(list(made), exact_path)
     breakdowns: list[MarginBreakdown | None] = [
         None
         if skip
-        else MarginBreakdown(*row)
+        else MarginBreakdown._make(row)
         if done
         else breakdown_of(rpf, params, figures[n].tolist(), tails[n].tolist())
         for n, (row, done, skip) in enumerate(

@@ -34,6 +34,15 @@ _KEPT_ARGUMENTS = 256
 KernelArguments = tuple[IntArray, FloatArray, float, float, int, int, int]
 
 
+# Past this many places 10^d x a sum may no longer be held exactly in float64's 52 bits.
+_MAX_PRODUCT_PLACES = 9
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 def _float(value: Decimal | None) -> float:
     return math.nan if value is None else float(value)
 
@@ -62,6 +71,7 @@ class FigureTables:
     index: Mapping[str, int]
     table: FloatArray  # figures_kernel.TABLE_COLUMNS columns, NaN where the RPF gives none
     links: IntArray  # scenario row, LRA group (-1: none)
+    multiplier_places: int  # the most decimal places of any structured product's tick size multiplier
     _arguments: dict[tuple[object, ...], KernelArguments] = field(default_factory=dict)
 
     @classmethod
@@ -91,7 +101,8 @@ class FigureTables:
             ],
             dtype=np.int64,
         ).reshape(-1, 2)
-        return cls(codes, index, table, links)
+        places = max((_places(p.tick_size_multiplier) for p in rpf.structured_products.values()), default=0)
+        return cls(codes, index, table, links, places)
 
     def indices(self, codes: Sequence[str] | pa.Array) -> IntArray:
         """Each code's index, -1 for a code the RPF does not name (hashed in C, not per code)."""
@@ -99,6 +110,13 @@ class FigureTables:
             codes = pa.array(codes, type=pa.string())
         found = pc.index_in(codes, value_set=self.code_array)
         return np.asarray(found.fill_null(-1), dtype=np.int64)
+
+    def product_scale(self, params: MarginParameters) -> float:
+        """10^d where tick size multiplier x minimum tick has at most d decimal places for every
+        structured product (the compiled pass then rounds their sum exactly for whole
+        quantities); 0 where d would pass _MAX_PRODUCT_PLACES."""
+        places = self.multiplier_places + _places(params.minimum_tick_size_hkd)
+        return 0.0 if places > _MAX_PRODUCT_PLACES else 10.0**places
 
     @functools.cached_property
     def code_array(self) -> pa.Array:

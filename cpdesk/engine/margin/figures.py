@@ -91,6 +91,7 @@ def margin_breakdown(
         contract,
         flat_group_ids(codes, params.flat_groups),
         *arguments,
+        0.0,  # quantities need not be whole here: halves of structured products go to _exact
         figures,
         tails,
     )
@@ -143,7 +144,7 @@ def breakdown_rows(
     guard refuses, where a position limit applies, or where OK is not set: then breakdown_of,
     in Python integers, is the answer)."""
     count = figures.shape[0]
-    rows = np.zeros((count, len(MarginBreakdown.__dataclass_fields__)), np.int64)
+    rows = np.zeros((count, len(MarginBreakdown._fields)), np.int64)
     hvar_factor, svar_factor, loss_denominator = tail_parameters(rpf).loss_weights  # as weighted_loss
     floor_numerator, floor_denominator = params.floor_rate.as_integer_ratio()
     holiday_numerator, holiday_denominator = (

@@ -10,6 +10,11 @@ rounds the float64 product; it can only be wrong when the product lies within fl
 half. Those terms are flagged (a cheap branch-free test) and recomputed exactly in integers:
 ``cents x round(r x 1e10)`` modulo 1e12 gives the fractional part with no overflow, and the
 float product gives the integer part (its error is far below one).
+
+Tails. A margin needs only the k worst sums of each sub-portfolio, not every sum exact: the
+sums are taken with plain float rounding (the bare arithmetic), and only the few scenarios
+that can be in the tail are summed again exactly, column by column (:func:`exact_tails`).
+Every scenario's exact P&L (attribution, :func:`scenario_pnl`) takes the fused pass.
 """
 
 from __future__ import annotations
@@ -138,20 +143,194 @@ _ONE_PASS_K = 32
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def smallest_sum(values: FloatArray, k: int) -> float:  # pragma: no cover - compiled
-    """The sum of the k smallest values (whole numbers: the sum is exact in any order)."""
-    n = values.shape[0]
-    if k >= n:
-        return float(values.sum())
+def _k_smallest(values: FloatArray, k: int) -> FloatArray:  # pragma: no cover - compiled
+    """The k smallest values, in no order (1 <= k < len(values))."""
     if k > _ONE_PASS_K:
-        return float(np.partition(values, k - 1)[:k].sum())
+        return np.partition(values, k - 1)[:k]
     kept = values[:k].copy()
     worst = np.argmax(kept)
-    for i in range(k, n):
+    for i in range(k, values.shape[0]):
         if values[i] < kept[worst]:
             kept[worst] = values[i]
             worst = np.argmax(kept)
-    return float(kept.sum())
+    return kept
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _k_smallest_at(values: FloatArray, k: int) -> IntArray:  # pragma: no cover - compiled
+    """The indices of k smallest values, in no order (1 <= k < len(values))."""
+    if k > _ONE_PASS_K:
+        return np.argpartition(values, k - 1)[:k]
+    kept = np.arange(k)
+    worst = int(np.argmax(values[:k]))
+    for i in range(k, values.shape[0]):
+        if values[i] < values[kept[worst]]:
+            kept[worst] = i
+            worst = 0
+            for j in range(1, k):
+                if values[kept[j]] > values[kept[worst]]:
+                    worst = j
+    return kept
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def smallest_sum(values: FloatArray, k: int) -> float:  # pragma: no cover - compiled
+    """The sum of the k smallest values (whole numbers: the sum is exact in any order)."""
+    if k >= values.shape[0]:
+        return float(values.sum())
+    return float(_k_smallest(values, k).sum())
+
+
+# The tails are picked from *plain* sums, each term rounded in float with no tie check (the
+# arithmetic of the bare kernel). A term's float rounding can only be wrong near a half, and
+# then by one, so a plain sum is within n HKD of the exact sum of its n terms. A scenario whose
+# plain sum lies more than 2n above the k-th smallest plain sum therefore has at least k exact
+# sums below its own and is not in the tail: only the scenarios within that band (the
+# candidates, as a rule k or a few more) are summed exactly, column by column. Where more than
+# _MAX_CANDIDATES crowd the band (sums bunched together, as with tiny positions), the
+# sub-portfolio is summed again with the fused exact pass.
+_MAX_CANDIDATES = 64
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _plain(mv: float, ret: float) -> float:  # pragma: no cover - compiled
+    x = mv * ret
+    return float(np.copysign(np.floor(abs(x) + 0.5), x))
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _accumulate_plain(
+    acc: FloatArray, returns: FloatArray, rows: IntArray, mv: FloatArray, start: int, end: int
+) -> None:  # pragma: no cover - compiled
+    """Add the float-rounded terms of positions ``start:end`` to ``acc``, four rows per pass."""
+    j = start
+    while j + 3 < end:
+        r0, r1, r2, r3 = rows[j], rows[j + 1], rows[j + 2], rows[j + 3]
+        m0, m1, m2, m3 = mv[j], mv[j + 1], mv[j + 2], mv[j + 3]
+        for s in range(acc.shape[0]):
+            acc[s] += (_plain(m0, returns[r0, s]) + _plain(m1, returns[r1, s])) + (
+                _plain(m2, returns[r2, s]) + _plain(m3, returns[r3, s])
+            )
+        j += 4
+    while j < end:
+        for s in range(acc.shape[0]):
+            acc[s] += _plain(mv[j], returns[rows[j], s])
+        j += 1
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def term_bound(
+    max_abs: FloatArray, rows: IntArray, mv: FloatArray, start: int, end: int
+) -> float:  # pragma: no cover - compiled
+    """The sum of |mv| x max |r| over positions ``start:end``: it bounds every term and partial
+    sum (HKD); callers hold it under MAX_ABS_TERM_HKD."""
+    total = 0.0
+    for j in range(start, end):
+        total += abs(mv[j]) * max_abs[rows[j]]
+    return total
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _exact_sums(
+    returns: FloatArray,
+    max_abs: FloatArray,
+    rows: IntArray,
+    mv: FloatArray,
+    mv_cents: IntArray,
+    start: int,
+    end: int,
+    scenarios: IntArray,
+) -> FloatArray:  # pragma: no cover - compiled
+    """The exact sums over positions ``start:end`` of the given scenarios (the fused pass's
+    rule: float rounding where it is certain, integers near a half), row by row."""
+    sums = np.zeros(scenarios.shape[0])
+    near_ties = 0
+    for j in range(start, end):
+        row, m = rows[j], mv[j]
+        tolerance = _TIE_TOLERANCE * (abs(m) * max_abs[row] + 1.0)
+        for c in range(scenarios.shape[0]):
+            term, near = _rounded(m, returns[row, scenarios[c]], tolerance)
+            sums[c] += term
+            near_ties += near
+    if near_ties:  # rare: the terms near a half again, each replaced by its exact rounding
+        for j in range(start, end):
+            row, m = rows[j], mv[j]
+            tolerance = _TIE_TOLERANCE * (abs(m) * max_abs[row] + 1.0)
+            for c in range(scenarios.shape[0]):
+                ret = returns[row, scenarios[c]]
+                term, near = _rounded(m, ret, tolerance)
+                if near:
+                    sums[c] += exact_rounded_term(mv_cents[j], ret) - term
+    return sums
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _exact_tail(
+    plain: FloatArray,
+    lo: int,
+    k: int,
+    returns: FloatArray,
+    max_abs: FloatArray,
+    rows: IntArray,
+    mv: FloatArray,
+    mv_cents: IntArray,
+    start: int,
+    end: int,
+) -> tuple[float, bool]:  # pragma: no cover - compiled
+    """The sum of the k smallest exact sums of scenarios ``lo:lo + len(plain)`` from their plain
+    sums; False (and 0) when more than _MAX_CANDIDATES are candidates."""
+    n = plain.shape[0]
+    if k >= n:
+        candidates, count = lo + np.arange(n), n
+    else:
+        smallest = _k_smallest_at(plain, k)
+        limit = plain[smallest].max() + 2.0 * (end - start)
+        count = 0
+        for s in range(n):  # no branch: as a rule only the k smallest are within the band
+            count += plain[s] <= limit
+        if count == k:
+            candidates = lo + smallest
+        else:
+            candidates = np.empty(_MAX_CANDIDATES, np.int64)
+            count = 0
+            for s in range(n):
+                if plain[s] <= limit:
+                    if count == _MAX_CANDIDATES:
+                        return 0.0, False
+                    candidates[count] = lo + s
+                    count += 1
+    sums = _exact_sums(returns, max_abs, rows, mv, mv_cents, start, end, candidates[:count])
+    return smallest_sum(sums, k), True
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def exact_tails(
+    acc: FloatArray,
+    returns: FloatArray,
+    max_abs: FloatArray,
+    rows: IntArray,
+    mv: FloatArray,
+    mv_cents: IntArray,
+    start: int,
+    end: int,
+    hvar_count: int,
+    hvar_k: int,
+    svar_k: int,
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """The HVaR and SVaR tail sums of positions ``start:end``, exact (``acc``: zeros, one per
+    scenario, used as scratch)."""
+    _accumulate_plain(acc, returns, rows, mv, start, end)
+    hvar, hvar_found = _exact_tail(
+        acc[:hvar_count], 0, hvar_k, returns, max_abs, rows, mv, mv_cents, start, end
+    )
+    svar, svar_found = _exact_tail(
+        acc[hvar_count:], hvar_count, svar_k, returns, max_abs, rows, mv, mv_cents, start, end
+    )
+    if hvar_found and svar_found:
+        return hvar, svar
+    acc[:] = 0.0
+    _accumulate_rows(acc, returns, max_abs, rows, mv, mv_cents, start, end)
+    return smallest_sum(acc[:hvar_count], hvar_k), smallest_sum(acc[hvar_count:], svar_k)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -186,11 +365,13 @@ def _sub_portfolio_tails(
     out: FloatArray,
     p: int,
 ) -> None:  # pragma: no cover - compiled
+    start, end = offsets[p], offsets[p + 1]
     acc = np.zeros(returns.shape[1])
-    bound = _accumulate_rows(acc, returns, max_abs, rows, mv, mv_cents, offsets[p], offsets[p + 1])
-    _store_tails(acc, hvar_count, hvar_k, svar_k, out, p)
+    out[p, 0], out[p, 1] = exact_tails(
+        acc, returns, max_abs, rows, mv, mv_cents, start, end, hvar_count, hvar_k, svar_k
+    )
     if out.shape[1] > 2:
-        out[p, 2] = bound
+        out[p, 2] = term_bound(max_abs, rows, mv, start, end)
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
@@ -241,12 +422,6 @@ PARALLEL_FROM_SUB_PORTFOLIOS = 16
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _plain(mv: float, ret: float) -> float:  # pragma: no cover - compiled
-    x = mv * ret
-    return float(np.copysign(np.floor(abs(x) + 0.5), x))
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
 def _bare_sub_portfolio(
     returns: FloatArray,
     rows: IntArray,
@@ -259,19 +434,7 @@ def _bare_sub_portfolio(
     p: int,
 ) -> None:  # pragma: no cover - compiled
     acc = np.zeros(returns.shape[1])
-    j, end = offsets[p], offsets[p + 1]
-    while j + 3 < end:
-        r0, r1, r2, r3 = rows[j], rows[j + 1], rows[j + 2], rows[j + 3]
-        m0, m1, m2, m3 = mv[j], mv[j + 1], mv[j + 2], mv[j + 3]
-        for s in range(acc.shape[0]):
-            acc[s] += (_plain(m0, returns[r0, s]) + _plain(m1, returns[r1, s])) + (
-                _plain(m2, returns[r2, s]) + _plain(m3, returns[r3, s])
-            )
-        j += 4
-    while j < end:
-        for s in range(acc.shape[0]):
-            acc[s] += _plain(mv[j], returns[rows[j], s])
-        j += 1
+    _accumulate_plain(acc, returns, rows, mv, offsets[p], offsets[p + 1])
     _store_tails(acc, hvar_count, hvar_k, svar_k, out, p)
 
 

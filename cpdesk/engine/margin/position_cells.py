@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+from numba import prange
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -45,50 +46,57 @@ _DIGITS_QUANTITY = 15
 _DIGITS_AMOUNT = 12
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
+def _whole_number(
+    data: npt.NDArray[np.uint8], start: int, end: int, int_digits: int, decimals: int
+) -> tuple[np.int64, bool]:  # pragma: no cover - compiled
+    """``data[start:end]``, ASCII spaces around it trimmed, read as
+    ``^[+-]?[0-9]{1,int_digits}(\\.[0-9]{1,decimals})?$`` (no decimals when ``decimals`` is 0)
+    into a whole number of ``10^-decimals`` units; and whether it matches."""
+    # ASCII spaces (space, and tab to carriage return): what ascii_trim_whitespace trims.
+    while start < end and (data[start] == 32 or 9 <= data[start] <= 13):
+        start += 1
+    while end > start and (data[end - 1] == 32 or 9 <= data[end - 1] <= 13):
+        end -= 1
+    negative = False
+    if start < end and (data[start] == 43 or data[start] == 45):
+        negative = data[start] == 45
+        start += 1
+    value = np.int64(0)
+    digits = 0
+    while start < end and 48 <= data[start] <= 57:
+        value = value * 10 + (data[start] - 48)
+        digits += 1
+        start += 1
+    if digits == 0 or digits > int_digits:
+        return np.int64(0), False
+    fraction = 0
+    if decimals and start < end and data[start] == 46:
+        start += 1
+        while start < end and 48 <= data[start] <= 57 and fraction < decimals:
+            value = value * 10 + (data[start] - 48)
+            fraction += 1
+            start += 1
+        if fraction == 0:
+            return np.int64(0), False
+    if start != end:
+        return np.int64(0), False
+    for _ in range(fraction, decimals):
+        value *= 10
+    return (-value if negative else value), True
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
 def _whole_numbers(
     offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8], int_digits: int, decimals: int
 ) -> tuple[IntArray, BoolArray]:  # pragma: no cover - compiled
-    """Each cell ``data[offsets[i]:offsets[i + 1]]``, ASCII spaces around it trimmed, read as
-    ``^[+-]?[0-9]{1,int_digits}(\\.[0-9]{1,decimals})?$`` (no decimals when ``decimals`` is 0)
-    into a whole number of ``10^-decimals`` units; and which cells match."""
+    """Each cell ``data[offsets[i]:offsets[i + 1]]`` read by :func:`_whole_number`, cells in
+    parallel (a batch reads millions)."""
     count = offsets.shape[0] - 1
     values = np.zeros(count, np.int64)
     ok = np.zeros(count, np.bool_)
-    for i in range(count):
-        start, end = offsets[i], offsets[i + 1]
-        # ASCII spaces (space, and tab to carriage return): what ascii_trim_whitespace trims.
-        while start < end and (data[start] == 32 or 9 <= data[start] <= 13):
-            start += 1
-        while end > start and (data[end - 1] == 32 or 9 <= data[end - 1] <= 13):
-            end -= 1
-        negative = False
-        if start < end and (data[start] == 43 or data[start] == 45):
-            negative = data[start] == 45
-            start += 1
-        value = np.int64(0)
-        digits = 0
-        while start < end and 48 <= data[start] <= 57:
-            value = value * 10 + (data[start] - 48)
-            digits += 1
-            start += 1
-        if digits == 0 or digits > int_digits:
-            continue
-        fraction = 0
-        if decimals and start < end and data[start] == 46:
-            start += 1
-            while start < end and 48 <= data[start] <= 57 and fraction < decimals:
-                value = value * 10 + (data[start] - 48)
-                fraction += 1
-                start += 1
-            if fraction == 0:
-                continue
-        if start != end:
-            continue
-        for _ in range(fraction, decimals):
-            value *= 10
-        values[i] = -value if negative else value
-        ok[i] = True
+    for i in prange(count):
+        values[i], ok[i] = _whole_number(data, offsets[i], offsets[i + 1], int_digits, decimals)
     return values, ok
 
 
