@@ -224,8 +224,8 @@ def _batch_full(
         # The batch path's compiled code loads on its first call, once per process: outside the
         # timings, as for the other figures; then the best of three runs (one past 10,000).
         warm = Path(folder) / "warm.csv"
-        with path.open() as rows:
-            warm.write_text("".join(itertools.islice(rows, 41)))  # the header and two accounts
+        with path.open() as text:
+            warm.write_text("".join(itertools.islice(text, 41)))  # the header and two accounts
         start = time.perf_counter()
         sum(1 for _ in margin_batch(rpf, BatchRequest(warm)))
         load_s = time.perf_counter() - start
