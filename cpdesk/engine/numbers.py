@@ -8,6 +8,7 @@ Everything here is exact: decimals or integer ratios, never binary floating poin
 from __future__ import annotations
 
 import decimal
+import functools
 import re
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -31,6 +32,13 @@ def round_off(value: Decimal | Fraction | int) -> int:
     if isinstance(value, Fraction):
         return round_ratio(value.numerator, value.denominator)
     raise TypeError(f"cannot round {kind.__name__} exactly")
+
+
+@functools.lru_cache(maxsize=64)
+def decimal_ratio(value: Decimal) -> tuple[int, int]:
+    """A finite Decimal as (numerator, denominator), denominator > 0 (cached: rates and factors
+    are the same few values, call after call)."""
+    return value.as_integer_ratio()
 
 
 def round_ratio(numerator: int, denominator: int) -> int:

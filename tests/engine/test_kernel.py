@@ -187,12 +187,13 @@ def test_the_tail_sum_is_the_sum_of_the_k_smallest(values: list[int], k: int) ->
     st.integers(min_value=1, max_value=45),
     st.integers(min_value=1, max_value=45),
 )
-def test_tails_picked_from_plain_sums_equal_the_exact_sums_tails(
+def test_tails_picked_from_float_sums_equal_the_exact_sums_tails(
     positions: list[tuple[int, int]], hvar_k: int, svar_k: int
 ) -> None:
-    # tail_sums picks each tail from float-rounded sums and sums only the candidates exactly; the
-    # reference sums every scenario exactly (scenario_pnl) and takes the k smallest. k past 32
-    # takes the partition path; tiny positions bunch the sums past the candidate limit.
+    # tail_sums picks each tail from float sums of the unrounded products and sums only the
+    # candidates exactly; the reference sums every scenario exactly (scenario_pnl) and takes the
+    # k smallest. k past 32 takes the partition path; tiny positions bunch the sums past the
+    # candidate limit.
     scenarios, hvar_count = 60, 36
     matrix = np.empty((len(positions), scenarios))
     for n, (_, seed) in enumerate(positions):
@@ -207,17 +208,17 @@ def test_tails_picked_from_plain_sums_equal_the_exact_sums_tails(
     rows = np.arange(len(positions), dtype=np.int64)
     pnl = scenario_pnl(matrix, max_abs, rows, cents / 100.0, cents)
     out = np.zeros((1, 3))
-    tail_sums(
-        matrix, max_abs, rows, cents / 100.0, cents, np.array([0, len(rows)]), hvar_count, hvar_k, svar_k, out
-    )
+    offsets = np.array([0, len(rows)])
+    tail_sums(matrix, max_abs, rows, cents / 100.0, cents, offsets, hvar_count, hvar_k, svar_k, out)
     expected = [sum(sorted(pnl[:hvar_count])[:hvar_k]), sum(sorted(pnl[hvar_count:])[:svar_k])]
     assert out[0, :2].tolist() == expected
 
 
-def test_a_scenario_whose_plain_sum_is_not_the_smallest_can_still_be_the_tail() -> None:
-    # Scenario 0 holds two halves that float rounds toward zero: its plain sum is its exact sum
-    # + 2, one above scenario 1's, whose exact sum is 1 above scenario 0's. The worst scenario by
-    # plain sums is 1; exactly it is 0. Only a band of 2 x positions around the k-th finds it.
+def test_a_scenario_whose_float_sum_is_not_the_smallest_can_still_be_the_tail() -> None:
+    # Scenario 0 holds two halves: unrounded its sum is -7,092,386,255.0, exactly (each half
+    # away from zero) -256. Scenario 1's is -255.07 unrounded, -255 exactly. The worst scenario
+    # by float sums is 1, by exact sums 0: only the band around the k-th finds it. Plain float
+    # rounding (the bare kernel) rounds both halves toward zero and picks scenario 1 too.
     cents = np.array([-283_050_000_000, -8_868_500_000_000], dtype=np.int64)
     returns = np.array([[1.031675, 2.5057008497, 0.0], [0.0470455, 0.0, 0.0]])
     max_abs, _ = row_checks(returns)
@@ -230,3 +231,19 @@ def test_a_scenario_whose_plain_sum_is_not_the_smallest_can_still_be_the_tail() 
     out = np.zeros((1, 3))
     tail_sums(returns, max_abs, rows, cents / 100.0, cents, np.array([0, 2]), 2, 1, 1, out)
     assert out[0, 0] == -7_092_386_256
+
+
+def test_the_band_is_wider_than_half_the_positions() -> None:
+    # Four positions of 1 HKD. Scenario 0: four halves, -42 unrounded, -44 exactly (away from
+    # zero). Scenario 1: three terms just short of a half and -13, -44.4999999997 unrounded,
+    # -43 exactly. Float sums put scenario 1 first by 2.5, more than n/2 = 2: a band of n/2
+    # around the k-th misses scenario 0, the worst exactly.
+    cents = np.full(4, 100, dtype=np.int64)
+    returns = np.array([[-10.5, -10.4999999999, 0.0, 0.0]] * 3 + [[-10.5, -13.0, 0.0, 0.0]], dtype=np.float64)
+    max_abs, _ = row_checks(returns)
+    rows = np.arange(4, dtype=np.int64)
+    pnl = scenario_pnl(returns, max_abs, rows, cents / 100.0, cents)
+    assert pnl[:2].tolist() == [-44, -43]
+    out = np.zeros((1, 3))
+    tail_sums(returns, max_abs, rows, cents / 100.0, cents, np.array([0, 4]), 2, 1, 1, out)
+    assert out[0, 0] == -44

@@ -7,8 +7,19 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cpdesk.engine.numbers import parse_decimal, round_cents, round_off, round_up_to_multiple, tail_count
+from cpdesk.engine.margin.components import holiday_addon
+from cpdesk.engine.numbers import (
+    EXACT,
+    decimal_ratio,
+    parse_decimal,
+    round_cents,
+    round_off,
+    round_up_to_multiple,
+    tail_count,
+)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +87,23 @@ def test_combined_parses_keep_both_values_and_every_problem_in_order() -> None:
     assert [str(p) for p in both.problems] == ["a.csv:2: odd (warning)", "b.csv:3: [Qty] bad"]
     assert [p.code for p in both.errors] == [ProblemCode.BAD_VALUE]
     assert not both.ok
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=-(10**15), max_value=10**15),
+    st.integers(min_value=-(10**15), max_value=10**15),
+    st.decimals(min_value=0, max_value=10, places=10, allow_nan=False, allow_infinity=False),
+)
+def test_the_holiday_addon_in_integers_is_the_decimal_product_rounded_off(
+    portfolio_margin: int, flat_rate_margin: int, factor: Decimal
+) -> None:
+    expected = round_off(EXACT.multiply(Decimal(portfolio_margin + flat_rate_margin), factor))
+    assert holiday_addon(portfolio_margin, flat_rate_margin, factor) == expected
+    assert decimal_ratio(factor) == factor.as_integer_ratio()
+
+
+def test_the_holiday_addon_rounds_a_half_away_from_zero() -> None:
+    assert holiday_addon(1, 0, Decimal("0.5")) == 1
+    assert holiday_addon(-1, 0, Decimal("0.5")) == -1
+    assert holiday_addon(3, 2, Decimal("0.1")) == 1  # 0.5

@@ -109,7 +109,8 @@ def whole_hkd(amount: Decimal) -> int:
 
 
 class ComponentMargins(NamedTuple):
-    """The risk components of one portfolio, whole HKD, as §3.2.7 adds them up."""
+    """The risk components of one portfolio, whole HKD, as §3.2.7 adds them up (the first seven
+    fields are MarginBreakdown's first seven, in its order: aggregate passes them on as they are)."""
 
     portfolio_margin: int
     flat_rate_margin: int
@@ -127,47 +128,36 @@ def aggregate(
     """The summary of §3.2.7 from the components: aggregated and rounded up to ``Rounding``, the
     MTM, the margin credit, the position limit add-on and the other add-ons (every path that
     margins a portfolio ends here)."""
-    c = components
-    before_holiday = (
-        c.portfolio_margin
-        + c.flat_rate_margin
-        + c.lra_instrument
-        + c.lra_portfolio
-        + c.structured_product_addon
-        + c.corporate_action_margin
-    )
-    aggregated = before_holiday + c.holiday_addon
+    pm, flat, lra_instrument, lra_portfolio, spa, corporate_action, holiday, floor = components
+    before_holiday = pm + flat + lra_instrument + lra_portfolio + spa + corporate_action
+    aggregated = before_holiday + holiday
     aggregated_rounded = round_up_to_multiple(aggregated, rounding_hkd)
     mtm = marks.mtm_hkd
-    favourable = max(mtm, 0)
-    requirement = max(-mtm, 0)
-    net_margin = max(0, aggregated_rounded - favourable)
+    favourable = mtm if mtm > 0 else 0
+    requirement = -mtm if mtm < 0 else 0
+    net_margin = aggregated_rounded - favourable if aggregated_rounded > favourable else 0
     credit = whole_hkd(params.margin_credit_hkd)
-    after_credit = max(0, net_margin - credit)
+    after_credit = net_margin - credit if net_margin > credit else 0
     pla = position_limit_addon(marks, params.position_limit, before_holiday, rounding_hkd, after_credit)
     credit_risk = whole_hkd(params.credit_risk_addon_hkd)
     adhoc = whole_hkd(params.adhoc_addon_hkd)
+    # Positional (a keyword call of twenty fields took three times as long): the components'
+    # first seven fields are the breakdown's first seven.
     breakdown = MarginBreakdown(
-        portfolio_margin=c.portfolio_margin,
-        flat_rate_margin=c.flat_rate_margin,
-        lra_instrument=c.lra_instrument,
-        lra_portfolio=c.lra_portfolio,
-        structured_product_addon=c.structured_product_addon,
-        corporate_action_margin=c.corporate_action_margin,
-        holiday_addon=c.holiday_addon,
-        aggregated=aggregated,
-        aggregated_rounded=aggregated_rounded,
-        mtm=mtm,
-        favourable_mtm=favourable,
-        mtm_requirement=requirement,
-        net_margin=net_margin,
-        net_margin_after_credit=after_credit,
-        position_limit_addon=pla.addon_hkd,
-        total=after_credit + requirement + pla.addon_hkd + credit_risk + adhoc,
-        credit_risk_addon=credit_risk,
-        adhoc_addon=adhoc,
-        margin_credit=credit,
-        portfolio_margin_floor=c.portfolio_margin_floor,
+        *components[:7],
+        aggregated,
+        aggregated_rounded,
+        mtm,
+        favourable,
+        requirement,
+        net_margin,
+        after_credit,
+        pla.addon_hkd,
+        after_credit + requirement + pla.addon_hkd + credit_risk + adhoc,  # total
+        credit_risk,
+        adhoc,
+        credit,
+        floor,
     )
     return breakdown, pla
 

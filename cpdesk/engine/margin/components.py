@@ -15,7 +15,14 @@ from typing import NamedTuple, cast
 
 from cpdesk.engine.margin.instruments import InstrumentTerms
 from cpdesk.engine.margin.positions import Position
-from cpdesk.engine.numbers import EXACT, round_cents, round_off, round_up_to_multiple
+from cpdesk.engine.numbers import (
+    EXACT,
+    decimal_ratio,
+    round_cents,
+    round_off,
+    round_ratio,
+    round_up_to_multiple,
+)
 from cpdesk.engine.problems import InputError, Problem, ProblemCode
 from cpdesk.engine.rpf.model import (
     BetaHedgeInfo,
@@ -253,7 +260,8 @@ def corporate_action_margin(
 
 def holiday_addon(portfolio_margin_hkd: int, flat_rate_margin_hkd: int, holiday_factor: Decimal) -> int:
     """(Portfolio margin + flat rate margin) x Holiday_Factor, rounded off (§3.2.4.6)."""
-    return round_off(EXACT.multiply(Decimal(portfolio_margin_hkd + flat_rate_margin_hkd), holiday_factor))
+    numerator, denominator = decimal_ratio(holiday_factor)
+    return round_ratio((portfolio_margin_hkd + flat_rate_margin_hkd) * numerator, denominator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,8 +294,7 @@ class PositionLimitInputs:
     addon_rate: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class PositionLimitResult:
+class PositionLimitResult(NamedTuple):  # a tuple: every portfolio's summary builds one
     net_market_value_hkd: int
     capital_limit_hkd: Decimal
     margin_base_hkd: int  # rounded-up PM + flat + CA + LRA + SPA

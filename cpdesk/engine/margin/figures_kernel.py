@@ -384,12 +384,24 @@ def _tails(
     for s in range(starts.shape[0] - 1):
         if starts[s + 1] == starts[s]:
             continue
-        if term_bound(max_abs, rows, mv, starts[s], starts[s + 1]) >= MAX_ABS_TERM_HKD:
+        bound = term_bound(max_abs, rows, mv, starts[s], starts[s + 1])
+        if bound >= MAX_ABS_TERM_HKD:
             figures[OK] = 0  # not exact: calculate_margin refuses it, saying why
             return
         acc[:] = 0.0
         tails[s, 0], tails[s, 1] = exact_tails(
-            acc, returns, max_abs, rows, mv, cents, starts[s], starts[s + 1], hvar_count, hvar_k, svar_k
+            acc,
+            returns,
+            max_abs,
+            rows,
+            mv,
+            cents,
+            starts[s],
+            starts[s + 1],
+            bound,
+            hvar_count,
+            hvar_k,
+            svar_k,
         )
         tails[s, 2] = 1.0
 

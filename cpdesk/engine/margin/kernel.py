@@ -12,8 +12,9 @@ half. Those terms are flagged (a cheap branch-free test) and recomputed exactly 
 float product gives the integer part (its error is far below one).
 
 Tails. A margin needs only the k worst sums of each sub-portfolio, not every sum exact: the
-sums are taken with plain float rounding (the bare arithmetic), and only the few scenarios
-that can be in the tail are summed again exactly, column by column (:func:`exact_tails`).
+sums are taken of the unrounded float products (the bare arithmetic without its rounding), and
+only the few scenarios that can be in the tail are summed again exactly, column by column
+(:func:`exact_tails`).
 Every scenario's exact P&L (attribution, :func:`scenario_pnl`) takes the fused pass.
 """
 
@@ -88,25 +89,18 @@ def _accumulate_rows(
     mv_cents: IntArray,
     start: int,
     end: int,
-) -> float:  # pragma: no cover - compiled
-    """Add the rounded terms of positions ``start:end`` to ``acc``; returns the bound on their
-    sum, the sum of |mv| x max |r|. Four rows go per pass: ``acc`` is loaded and stored once for four
-    terms (one row per pass spent most of its time on that), and the sum of four whole numbers
-    far below 2^53 is exact in any order."""
-    total = 0.0
+) -> None:  # pragma: no cover - compiled
+    """Add the rounded terms of positions ``start:end`` to ``acc``. Four rows go per pass:
+    ``acc`` is loaded and stored once for four terms (one row per pass spent most of its time
+    on that), and the sum of four whole numbers far below 2^53 is exact in any order."""
     j = start
     while j + 3 < end:
         r0, r1, r2, r3 = rows[j], rows[j + 1], rows[j + 2], rows[j + 3]
         m0, m1, m2, m3 = mv[j], mv[j + 1], mv[j + 2], mv[j + 3]
-        b0, b1, b2, b3 = (
-            abs(m0) * max_abs[r0],
-            abs(m1) * max_abs[r1],
-            abs(m2) * max_abs[r2],
-            abs(m3) * max_abs[r3],
-        )
-        total += (b0 + b1) + (b2 + b3)
-        t0, t1 = _TIE_TOLERANCE * (b0 + 1.0), _TIE_TOLERANCE * (b1 + 1.0)
-        t2, t3 = _TIE_TOLERANCE * (b2 + 1.0), _TIE_TOLERANCE * (b3 + 1.0)
+        t0 = _TIE_TOLERANCE * (abs(m0) * max_abs[r0] + 1.0)
+        t1 = _TIE_TOLERANCE * (abs(m1) * max_abs[r1] + 1.0)
+        t2 = _TIE_TOLERANCE * (abs(m2) * max_abs[r2] + 1.0)
+        t3 = _TIE_TOLERANCE * (abs(m3) * max_abs[r3] + 1.0)
         near_ties = 0
         for s in range(acc.shape[0]):
             w0, n0 = _rounded(m0, returns[r0, s], t0)
@@ -123,9 +117,7 @@ def _accumulate_rows(
         j += 4
     while j < end:
         row, m = rows[j], mv[j]
-        bound = abs(m) * max_abs[row]
-        total += bound
-        tolerance = _TIE_TOLERANCE * (bound + 1.0)
+        tolerance = _TIE_TOLERANCE * (abs(m) * max_abs[row] + 1.0)
         near_ties = 0
         for s in range(acc.shape[0]):
             w, near = _rounded(m, returns[row, s], tolerance)
@@ -134,7 +126,6 @@ def _accumulate_rows(
         if near_ties:
             _fix_ties(acc, returns, row, m, mv_cents[j], tolerance)
         j += 1
-    return total
 
 
 # Up to this k the tail is picked in one pass keeping the k smallest so far (a new one is rare
@@ -181,15 +172,21 @@ def smallest_sum(values: FloatArray, k: int) -> float:  # pragma: no cover - com
     return float(_k_smallest(values, k).sum())
 
 
-# The tails are picked from *plain* sums, each term rounded in float with no tie check (the
-# arithmetic of the bare kernel). A term's float rounding can only be wrong near a half, and
-# then by one, so a plain sum is within n HKD of the exact sum of its n terms. A scenario whose
-# plain sum lies more than 2n above the k-th smallest plain sum therefore has at least k exact
-# sums below its own and is not in the tail: only the scenarios within that band (the
-# candidates, as a rule k or a few more) are summed exactly, column by column. Where more than
-# _MAX_CANDIDATES crowd the band (sums bunched together, as with tiny positions), the
-# sub-portfolio is summed again with the fused exact pass.
+# The tails are picked from float sums of the unrounded products (the bare arithmetic, without
+# even its rounding). Each exact term is within 0.5 of its true product (the rounding); the float
+# products and their sum are within (n + 3) x B x 2^-53 of the true sum, where B is the
+# sub-portfolio's term bound (the sum of |mv| x max |r|, which bounds the sum of |terms|: three
+# roundings per product, the market value's, the return's and the product's, and at most n - 1
+# additions above each term, in any order). So a float sum is within
+# w = n/2 + (n + 3) x B x 2^-53 of the exact sum of its n terms. A scenario whose float sum lies
+# more than 2w above the k-th smallest therefore has at least k exact sums below its own and is
+# not in the tail: only the scenarios within that band (the candidates, as a rule k or a few
+# more) are summed exactly, column by column. The band's error term is taken twice, for the
+# bound's own rounding and the band's addition. Where more than _MAX_CANDIDATES crowd it (sums
+# bunched together, as with tiny positions), the sub-portfolio is summed again with the fused
+# exact pass.
 _MAX_CANDIDATES = 64
+_SUM_ERROR = 2.0**-51  # 2w's error term per position, doubled
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -215,6 +212,26 @@ def _accumulate_plain(
     while j < end:
         for s in range(acc.shape[0]):
             acc[s] += _plain(mv[j], returns[rows[j], s])
+        j += 1
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _accumulate_products(
+    acc: FloatArray, returns: FloatArray, rows: IntArray, mv: FloatArray, start: int, end: int
+) -> None:  # pragma: no cover - compiled
+    """Add the unrounded products of positions ``start:end`` to ``acc``, four rows per pass."""
+    j = start
+    while j + 3 < end:
+        r0, r1, r2, r3 = rows[j], rows[j + 1], rows[j + 2], rows[j + 3]
+        m0, m1, m2, m3 = mv[j], mv[j + 1], mv[j + 2], mv[j + 3]
+        for s in range(acc.shape[0]):
+            acc[s] += (m0 * returns[r0, s] + m1 * returns[r1, s]) + (
+                m2 * returns[r2, s] + m3 * returns[r3, s]
+            )
+        j += 4
+    while j < end:
+        for s in range(acc.shape[0]):
+            acc[s] += mv[j] * returns[rows[j], s]
         j += 1
 
 
@@ -269,6 +286,7 @@ def _exact_tail(
     plain: FloatArray,
     lo: int,
     k: int,
+    band: float,
     returns: FloatArray,
     max_abs: FloatArray,
     rows: IntArray,
@@ -277,14 +295,15 @@ def _exact_tail(
     start: int,
     end: int,
 ) -> tuple[float, bool]:  # pragma: no cover - compiled
-    """The sum of the k smallest exact sums of scenarios ``lo:lo + len(plain)`` from their plain
-    sums; False (and 0) when more than _MAX_CANDIDATES are candidates."""
+    """The sum of the k smallest exact sums of scenarios ``lo:lo + len(plain)`` from their float
+    sums, each within ``band`` / 2 of its exact sum; False (and 0) when more than
+    _MAX_CANDIDATES are candidates."""
     n = plain.shape[0]
     if k >= n:
         candidates, count = lo + np.arange(n), n
     else:
         smallest = _k_smallest_at(plain, k)
-        limit = plain[smallest].max() + 2.0 * (end - start)
+        limit = plain[smallest].max() + band
         count = 0
         for s in range(n):  # no branch: as a rule only the k smallest are within the band
             count += plain[s] <= limit
@@ -313,18 +332,21 @@ def exact_tails(
     mv_cents: IntArray,
     start: int,
     end: int,
+    bound: float,
     hvar_count: int,
     hvar_k: int,
     svar_k: int,
 ) -> tuple[float, float]:  # pragma: no cover - compiled
     """The HVaR and SVaR tail sums of positions ``start:end``, exact (``acc``: zeros, one per
-    scenario, used as scratch)."""
-    _accumulate_plain(acc, returns, rows, mv, start, end)
+    scenario, used as scratch; ``bound``: the positions' term_bound)."""
+    _accumulate_products(acc, returns, rows, mv, start, end)
+    n = end - start
+    band = n + (n + 3) * bound * _SUM_ERROR  # 2w, its error term doubled
     hvar, hvar_found = _exact_tail(
-        acc[:hvar_count], 0, hvar_k, returns, max_abs, rows, mv, mv_cents, start, end
+        acc[:hvar_count], 0, hvar_k, band, returns, max_abs, rows, mv, mv_cents, start, end
     )
     svar, svar_found = _exact_tail(
-        acc[hvar_count:], hvar_count, svar_k, returns, max_abs, rows, mv, mv_cents, start, end
+        acc[hvar_count:], hvar_count, svar_k, band, returns, max_abs, rows, mv, mv_cents, start, end
     )
     if hvar_found and svar_found:
         return hvar, svar
@@ -367,11 +389,12 @@ def _sub_portfolio_tails(
 ) -> None:  # pragma: no cover - compiled
     start, end = offsets[p], offsets[p + 1]
     acc = np.zeros(returns.shape[1])
+    bound = term_bound(max_abs, rows, mv, start, end)
     out[p, 0], out[p, 1] = exact_tails(
-        acc, returns, max_abs, rows, mv, mv_cents, start, end, hvar_count, hvar_k, svar_k
+        acc, returns, max_abs, rows, mv, mv_cents, start, end, bound, hvar_count, hvar_k, svar_k
     )
     if out.shape[1] > 2:
-        out[p, 2] = term_bound(max_abs, rows, mv, start, end)
+        out[p, 2] = bound
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)

@@ -14,10 +14,9 @@ The combination is done in integers (exact ratios), never in floating point.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -32,7 +31,7 @@ from cpdesk.engine.margin.kernel import (
     serial_tail_sums,
     tail_sums,
 )
-from cpdesk.engine.numbers import round_ratio, tail_count
+from cpdesk.engine.numbers import decimal_ratio, round_ratio, tail_count
 from cpdesk.engine.problems import InputError, Problem, ProblemCode
 from cpdesk.engine.rpf.derived import kept_with_rpf
 from cpdesk.engine.rpf.model import RiskParameterFile
@@ -65,14 +64,17 @@ class TailParameters:
             svar_weight=Fraction(header.svar_weight),
         )
 
-    @property
-    def loss_weights(self) -> tuple[int, int, int]:
-        """(HVaR factor, SVaR factor, denominator): the weighted loss is |sum over sub-portfolios
-        of min(HVaR tail sum, 0) x HVaR factor + min(SVaR tail sum, 0) x SVaR factor| over the
-        denominator (each ES is its tail sum over k, times its weight, in integers)."""
+    # (HVaR factor, SVaR factor, denominator): the weighted loss is |sum over sub-portfolios of
+    # min(HVaR tail sum, 0) x HVaR factor + min(SVaR tail sum, 0) x SVaR factor| over the
+    # denominator (each ES is its tail sum over k, times its weight, in integers). Worked out
+    # once here: every portfolio's margin takes it.
+    loss_weights: tuple[int, int, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
         a, b = self.hvar_weight.numerator, self.hvar_weight.denominator
         c, d = self.svar_weight.numerator, self.svar_weight.denominator
-        return a * d * self.svar_k, c * b * self.hvar_k, self.hvar_k * self.svar_k * b * d
+        weights = (a * d * self.svar_k, c * b * self.hvar_k, self.hvar_k * self.svar_k * b * d)
+        object.__setattr__(self, "loss_weights", weights)
 
 
 tail_parameters = kept_with_rpf(TailParameters.of)  # worked out once per RPF
@@ -138,7 +140,7 @@ def weighted_loss(
 
 def floor_ratio(base_cents: int, floor_rate: Decimal) -> tuple[int, int]:
     """The floor, floor rate x the floor base (cents), in HKD as an integer ratio."""
-    numerator, denominator = _ratio(floor_rate)
+    numerator, denominator = decimal_ratio(floor_rate)
     return numerator * base_cents, denominator * 100
 
 
@@ -162,11 +164,6 @@ def floor_of(market_value_cents: Sequence[int], floor_rate: Decimal) -> tuple[De
     short_cents = -sum([cents for cents in market_value_cents if cents < 0])
     base = max(long_cents, short_cents)
     return Decimal(base) / 100, Fraction(*floor_ratio(base, floor_rate))
-
-
-@functools.lru_cache(maxsize=64)
-def _ratio(rate: Decimal) -> tuple[int, int]:
-    return rate.as_integer_ratio()
 
 
 def run_tails(
