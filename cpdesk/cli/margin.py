@@ -255,6 +255,7 @@ def _what_if(request: MarginRequest, args: argparse.Namespace) -> int:
     if not outcome.scenarios:
         _report(outcome.problems)
         return EXIT_BAD_INPUT
+    _report([p for p in outcome.problems if not p.is_error])  # on stderr: the JSON stays whole
     if args.json:
         print(
             json.dumps(
@@ -272,7 +273,6 @@ def _what_if(request: MarginRequest, args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
-    _report([p for p in outcome.problems if not p.is_error])
     console = new_console()
     for scenario in outcome.scenarios:
         before, after, change = scenario.before.as_dict(), scenario.after.as_dict(), scenario.change

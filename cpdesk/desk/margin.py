@@ -14,7 +14,7 @@ from cpdesk.engine.margin.positions import Position, parse_flat_groups, parse_po
 from cpdesk.engine.problems import InputError, Parsed, Problem, ProblemCode, errors_in
 from cpdesk.engine.rpf import RiskParameterFile, parse_rpf
 from cpdesk.engine.rpf.cache import load_rpf
-from cpdesk.engine.sources import Source
+from cpdesk.engine.sources import Source, source_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,17 +94,23 @@ def what_if(request: MarginRequest, trades: Source) -> WhatIfOutcome:
     problems = [*problems, *sets.problems]
     if errors_in(sets.problems):
         return WhatIfOutcome((), tuple(problems))
+    trades_name = source_name(trades)
     try:
         before = margin_breakdown(rpf, positions, parameters)
-        scenarios = tuple(
-            WhatIfScenario(
-                name, before.breakdown, margin_breakdown(rpf, (*positions, *extra), parameters).breakdown
+        problems += before.warnings
+        scenarios = []
+        for name, extra in sets.value:
+            after = margin_breakdown(rpf, (*positions, *extra), parameters)
+            scenarios.append(WhatIfScenario(name, before.breakdown, after.breakdown))
+            # A what-if trade the RPF has no row for changes nothing but MTM: say so, by scenario.
+            problems += (
+                replace(w, source=f"{trades_name} (scenario {name})")
+                for w in after.warnings
+                if w not in before.warnings
             )
-            for name, extra in sets.value
-        )
     except InputError as exc:
         return WhatIfOutcome((), (*problems, *exc.problems))
-    return WhatIfOutcome(scenarios, (*problems, *before.warnings))
+    return WhatIfOutcome(tuple(scenarios), tuple(problems))
 
 
 @dataclass(frozen=True, slots=True)

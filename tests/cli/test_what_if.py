@@ -92,3 +92,28 @@ def test_adding_and_removing_each_guide_position_equals_a_full_recalculation(
             full = json.loads(capsys.readouterr().out)
             after = scenarios[name]["after"]
             assert after == {field: full[field] for field in after}, name
+
+
+def test_a_what_if_trade_the_rpf_has_no_row_for_is_said_by_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A mistyped code ("00700" for 700) would otherwise show a change of +0 and nothing else.
+    trades = tmp_path / "what-if.csv"
+    trades.write_text(
+        "Scenario,InstrumentID,Quantity,ContractValue,MarketValue\n"
+        "typo,00700,1000,300000,310000\n"
+        "fine,700,1000,384000,400000\n"
+    )
+    for json_flag in ([], ["--json"]):
+        assert main([*GUIDE, "--what-if", str(trades), *json_flag]) == 0
+        captured = capsys.readouterr()
+        warned = [line for line in captured.err.splitlines() if "00700" in line]
+        assert warned == [
+            f"{trades} (scenario typo): [00700] 00700 has no row in the RPF; it counts only towards"
+            " MTM and position limit (warning)"
+        ]
+    scenarios = {s["name"]: s for s in json.loads(captured.out)["scenarios"]}
+    change = scenarios["typo"]["change"]
+    risk = ("portfolio_margin", "flat_rate_margin", "lra_instrument", "lra_portfolio")
+    assert [change[name] for name in risk] == [0, 0, 0, 0]
+    assert change["mtm"] == 10_000  # MV 310,000 less CV 300,000: MTM and position limit only
