@@ -20,9 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cpdesk.engine.margin import figures_kernel as kernel
-from cpdesk.engine.margin.calculator import MarginParameters
+from cpdesk.engine.margin.calculator import MarginParameters, whole_hkd
 from cpdesk.engine.margin.instruments import InstrumentTerms, instrument_table
 from cpdesk.engine.margin.portfolio import tail_parameters
+from cpdesk.engine.numbers import decimal_ratio
 from cpdesk.engine.rpf.derived import kept_with_rpf
 from cpdesk.engine.rpf.model import RiskParameterFile
 
@@ -73,6 +74,7 @@ class FigureTables:
     links: IntArray  # scenario row, LRA group (-1: none)
     multiplier_places: int  # the most decimal places of any structured product's tick size multiplier
     _arguments: dict[tuple[object, ...], KernelArguments] = field(default_factory=dict)
+    _summary_terms: dict[tuple[object, ...], IntArray] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rpf: RiskParameterFile) -> FigureTables:
@@ -151,6 +153,48 @@ class FigureTables:
                 tail.hvar_k,
                 tail.svar_k,
             )
+        return found
+
+    def summary_terms(self, rpf: RiskParameterFile, params: MarginParameters) -> IntArray:
+        """The summary's constants as figures_kernel.summary reads them (SUMMARY_TERMS int64s),
+        kept per set of parameters; empty where the compiled summary does not apply (a
+        position limit, or a constant past figures_kernel.INPUT_BOUND): figures.breakdown_of
+        then works the summary out in Python integers."""
+        key = (
+            params.floor_rate,
+            params.holiday,
+            params.margin_credit_hkd,
+            params.credit_risk_addon_hkd,
+            params.adhoc_addon_hkd,
+            params.position_limit is None,
+        )
+        found = self._summary_terms.get(key)
+        if found is None:
+            if len(self._summary_terms) >= _KEPT_ARGUMENTS:
+                self._summary_terms.clear()
+            hvar_factor, svar_factor, loss_denominator = tail_parameters(rpf).loss_weights
+            floor_numerator, floor_denominator = decimal_ratio(params.floor_rate)
+            holiday = decimal_ratio(rpf.header.holiday_factor) if params.holiday else (0, 1)
+            terms = (
+                hvar_factor,
+                svar_factor,
+                loss_denominator,
+                floor_numerator,
+                100 * floor_denominator,
+                *holiday,
+                whole_hkd(params.margin_credit_hkd),
+                whole_hkd(params.credit_risk_addon_hkd),
+                whole_hkd(params.adhoc_addon_hkd),
+                rpf.header.rounding_hkd,
+            )
+            fits = (
+                params.position_limit is None
+                and loss_denominator > 0
+                and terms[kernel.ROUNDING] > 0
+                and terms[kernel.HOLIDAY_DENOMINATOR] > 0
+                and max(map(abs, terms)) < kernel.INPUT_BOUND
+            )
+            found = self._summary_terms[key] = np.array(terms if fits else (), dtype=np.int64)
         return found
 
 

@@ -6,8 +6,10 @@ that ``calculate_margin`` also gives. The components come out of one compiled pa
 needs a word said about it (a hedge without a FieldType 4 row, a term too large to sum exactly,
 an amount past int64), this falls back to ``calculate_margin``, which words the error. Either
 way the figures are ``calculate_margin``'s, which the property tests hold portfolio by portfolio.
-The weighting of expected shortfalls, the floor, the holiday add-on and the summary are done
-here in Python integers, with the same helpers the decimal path uses.
+The weighting of expected shortfalls, the floor, the holiday add-on and the summary are done in
+the same compiled call, in int64 (``figures_kernel.summary``) where its guards hold; where they
+do not (a position limit, sizes near 2^63), :func:`breakdown_of` does them in Python integers,
+with the same helpers the decimal path uses. A property test holds the two equal.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from cpdesk.engine.margin.calculator import (
     aggregate,
     calculate_margin,
     unknown_instrument,
-    whole_hkd,
 )
 from cpdesk.engine.margin.components import MarkToMarket, flat_group_name, holiday_addon
 from cpdesk.engine.margin.figure_tables import NO_GROUPS, figure_tables
@@ -76,6 +77,7 @@ def margin_breakdown(
         return _exact(rpf, positions, params)
     arguments = tables.arguments(rpf, params)
     figures, tails = np.zeros(kernel.FIGURES, np.int64), np.zeros((len(arguments[0]) + 1, 3))
+    summary = np.empty(kernel.SUMMARY_FIELDS, np.int64)
     kernel.portfolio_figures(
         rpf.scenarios.returns,
         rpf.scenarios.max_abs_return,
@@ -88,13 +90,18 @@ def margin_breakdown(
         flat_group_ids(codes, params.flat_groups),
         *arguments,
         0.0,  # quantities need not be whole here: halves of structured products go to _exact
+        tables.summary_terms(rpf, params),
         figures,
         tails,
+        summary,
     )
     f = figures.tolist()
     if not f[kernel.OK]:
         return _exact(rpf, positions, params)
-    breakdown = breakdown_of(rpf, params, f, tails.tolist())
+    if f[kernel.SUMMED]:
+        breakdown = MarginBreakdown._make(summary.tolist())
+    else:  # a position limit, or figures past the compiled summary's guards
+        breakdown = breakdown_of(rpf, params, f, tails.tolist())
     warnings: tuple[Problem, ...] = ()
     if f[kernel.UNKNOWN]:
         warnings = tuple(unknown_instrument(c) for c, n in zip(codes, code.tolist(), strict=True) if n < 0)
@@ -126,104 +133,18 @@ def breakdown_of(
     return aggregate(components, marks, params, rpf.header.rounding_hkd)[0]
 
 
-# Every int64 operation below stays under 2^63 when its inputs are under these bounds (checked in
-# float64, whose relative error is far below the slack): an account past one takes breakdown_of.
-_INPUT_BOUND = 2.0**58
-_PRODUCT_BOUND = 2.0**60
-
-
 def breakdown_rows(
     rpf: RiskParameterFile, params: MarginParameters, figures: IntArray, tails: FloatArray
 ) -> tuple[IntArray, BoolArray]:
-    """:func:`breakdown_of` for many accounts at once, in int64: per account the twenty fields of
-    :class:`MarginBreakdown` in order (accounts x 20), and whether they hold (False where a
-    guard refuses, where a position limit applies, or where OK is not set: then breakdown_of,
-    in Python integers, is the answer)."""
-    count = figures.shape[0]
-    rows = np.zeros((count, len(MarginBreakdown._fields)), np.int64)
-    hvar_factor, svar_factor, loss_denominator = tail_parameters(rpf).loss_weights  # as weighted_loss
-    floor_numerator, floor_denominator = params.floor_rate.as_integer_ratio()
-    holiday_numerator, holiday_denominator = (
-        rpf.header.holiday_factor.as_integer_ratio() if params.holiday else (0, 1)
-    )
-    constants = (
-        whole_hkd(params.margin_credit_hkd),
-        whole_hkd(params.credit_risk_addon_hkd),
-        whole_hkd(params.adhoc_addon_hkd),
-    )
-    ints = (
-        hvar_factor,
-        svar_factor,
-        loss_denominator,
-        floor_numerator,
-        100 * floor_denominator,
-        holiday_numerator,
-    )
-    if (
-        params.position_limit is not None
-        or not 0 < loss_denominator < _PRODUCT_BOUND
-        or max(map(abs, (*ints, holiday_denominator, *constants))) >= _INPUT_BOUND
-    ):
-        return rows, np.zeros(count, dtype=bool)
-    ok = figures[:, kernel.OK] != 0
-    present = tails[:, :, 2] != 0
-    hvar = np.where(present, np.minimum(tails[:, :, 0], 0.0), 0.0)
-    svar = np.where(present, np.minimum(tails[:, :, 1], 0.0), 0.0)
-    ok &= (np.abs(hvar) * hvar_factor + np.abs(svar) * svar_factor).sum(axis=1) < _PRODUCT_BOUND
-    components = figures[:, kernel.FLAT_RATE_HKD : kernel.CORPORATE_ACTION_HKD + 1]
-    ok &= (np.abs(components) < _INPUT_BOUND).all(axis=1)
-    marks = figures[:, [kernel.MARKET_VALUE_HKD, kernel.CONTRACT_VALUE_HKD]]
-    ok &= (np.abs(marks) < _INPUT_BOUND).all(axis=1)
-    base = np.maximum(figures[:, kernel.LONG_CENTS], figures[:, kernel.SHORT_CENTS])
-    ok &= np.abs(base) * float(floor_numerator) < _PRODUCT_BOUND
-    zero = np.int64(0)
-    kept = ok[:, None]
-    hvar_i = np.where(kept, hvar, 0.0).astype(np.int64)  # whole numbers below 2^53: exact
-    svar_i = np.where(kept, svar, 0.0).astype(np.int64)
-    loss = (hvar_i * hvar_factor + svar_i * svar_factor).sum(axis=1)
-    floor = _round_ratio(np.where(ok, base, zero) * floor_numerator, 100 * floor_denominator)
-    # round_off is monotonic: the larger of the two rounded is the larger one rounded (margin_of).
-    pm = np.maximum(_round_ratio(np.abs(loss), loss_denominator), floor)
-    flat = figures[:, kernel.FLAT_RATE_HKD]
-    ok &= np.abs(pm + flat) * float(holiday_numerator) < _PRODUCT_BOUND
-    holiday = _round_ratio(np.where(ok, pm + flat, zero) * holiday_numerator, holiday_denominator)
-    before_holiday = pm + components.sum(axis=1)
-    aggregated = before_holiday + holiday
-    step = rpf.header.rounding_hkd
-    aggregated_rounded = -((-aggregated) // step) * step
-    mtm = marks[:, 0] - marks[:, 1]
-    favourable, requirement = np.maximum(mtm, 0), np.maximum(-mtm, 0)
-    net_margin = np.maximum(aggregated_rounded - favourable, 0)
-    credit, credit_risk, adhoc = constants
-    after_credit = np.maximum(net_margin - credit, 0)
-    for column, values in enumerate(
-        (
-            pm,
-            *components.T,
-            holiday,
-            aggregated,
-            aggregated_rounded,
-            mtm,
-            favourable,
-            requirement,
-            net_margin,
-            after_credit,
-            zero,  # the position limit add-on: no position limit here
-            after_credit + requirement + credit_risk + adhoc,
-            credit_risk,
-            adhoc,
-            credit,
-            floor,
-        )
-    ):
-        rows[:, column] = values
-    return rows, ok
-
-
-def _round_ratio(numerators: IntArray, denominator: int) -> IntArray:
-    """numbers.round_ratio over an array (denominator > 0)."""
-    magnitude = (2 * np.abs(numerators) + denominator) // (2 * denominator)
-    return np.where(numerators >= 0, magnitude, -magnitude)
+    """:func:`breakdown_of` for many accounts at once, compiled (figures_kernel.summary): per
+    account the twenty fields of :class:`MarginBreakdown` in order (accounts x 20), and whether
+    they hold (False where a guard refuses, where a position limit applies, or where OK is not
+    set: then breakdown_of, in Python integers, is the answer)."""
+    terms = figure_tables(rpf).summary_terms(rpf, params)
+    if not len(terms):
+        count = figures.shape[0]
+        return np.zeros((count, kernel.SUMMARY_FIELDS), np.int64), np.zeros(count, dtype=bool)
+    return kernel.summaries(figures, tails, terms)
 
 
 def _exact(rpf: RiskParameterFile, positions: Sequence[Position], params: MarginParameters) -> MarginFigures:

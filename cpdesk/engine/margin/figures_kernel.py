@@ -13,7 +13,8 @@ is flagged and the caller takes the exact decimal path. The result is therefore 
 decimal path's, which the property tests hold account by account.
 
 Portfolio margin's tail sums come from the exact kernel (``kernel.exact_tails``); the
-weighting and the floor are combined in integers outside.
+weighting, the floor and §3.2.7's summary are combined in int64 (:func:`summary`) under guards
+that keep every operation below 2^63, or in Python integers outside (``figures.breakdown_of``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from cpdesk.engine.margin.kernel import MAX_ABS_TERM_HKD, exact_tails, term_boun
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 # Columns of the per-code float table (NaN: the RPF gives none) and of the per-code links.
 FLAT_RATE, CASH_DELTA, THRESHOLD, BUCKET_RATE, BETA, TICK_MULTIPLIER, SHORT_ADDON, LONG_ADDON = range(8)
@@ -46,8 +48,31 @@ SCENARIO_ROW, LRA_GROUP = 0, 1  # -1: none
     STRUCTURED_PRODUCT_HKD,
     CORPORATE_ACTION_HKD,
     UNKNOWN,  # positions whose code the RPF does not name
+    SUMMED,  # portfolio_figures: 1 where it also wrote the summary (summary)
+) = range(12)
+FIGURES = 12
+
+# The constants of §3.2.7's summary as :func:`summary` reads them (int64s: figure_tables builds
+# them per set of parameters, each under _INPUT_BOUND).
+(
+    HVAR_FACTOR,
+    SVAR_FACTOR,
+    LOSS_DENOMINATOR,
+    FLOOR_NUMERATOR,
+    FLOOR_DENOMINATOR,  # of the floor rate, x 100 (the base is in cents)
+    HOLIDAY_NUMERATOR,
+    HOLIDAY_DENOMINATOR,
+    MARGIN_CREDIT,
+    CREDIT_RISK_ADDON,
+    ADHOC_ADDON,
+    ROUNDING,
 ) = range(11)
-FIGURES = 11
+SUMMARY_TERMS = 11
+SUMMARY_FIELDS = 20  # MarginBreakdown's fields, in its order
+# Every int64 operation in summary stays under 2^63 when its inputs are under these bounds
+# (checked in float64, whose relative error is far below the slack).
+INPUT_BOUND = 2.0**58
+PRODUCT_BOUND = 2.0**60
 
 _UNIT = 2.0**-50  # 8 x the unit roundoff of float64
 _EXACT_BELOW = 2.0**52  # a rounded figure must be a whole number float64 holds exactly
@@ -238,8 +263,10 @@ def portfolio_figures(
     hvar_k: int,
     svar_k: int,
     product_scale: float,
+    terms: IntArray,
     figures: IntArray,
     tails: FloatArray,
+    breakdown: IntArray,
 ) -> None:  # pragma: no cover - compiled
     """One netted portfolio (``code``: each position's index into ``table``, -1 not in the
     RPF). ``flat_group``: each position's flat rate group, or empty for one group. ``ipo``: the
@@ -249,7 +276,9 @@ def portfolio_figures(
 
     Fills ``figures`` (FIGURES zeros; OK stays 0 where the exact path must decide) and, per
     sub-portfolio (non-IPO, then each IPO code), ``tails`` (zeros, one row each): its HVaR and
-    SVaR tail sums (HKD, whole) and whether it has positions."""
+    SVaR tail sums (HKD, whole) and whether it has positions. With ``terms`` (SUMMARY_TERMS, or
+    empty for none), also the summary into ``breakdown`` (SUMMARY_FIELDS), SUMMED set where it
+    holds."""
     n = code.shape[0]
     rows = np.empty(n, np.int64)
     cents = np.empty(n, np.int64)
@@ -274,6 +303,88 @@ def portfolio_figures(
     )
     if starts[0] >= 0:
         _tails(returns, max_abs, rows, cents, starts, hvar_count, hvar_k, svar_k, figures, tails)
+    if terms.shape[0] and figures[OK]:
+        figures[SUMMED] = summary(figures, tails, terms, breakdown)
+
+
+@nb.njit(cache=True, nogil=True)
+def summaries(figures: IntArray, tails: FloatArray, terms: IntArray) -> tuple[IntArray, BoolArray]:
+    """:func:`summary` of every account (figures and tails as accounts_figures gives them)."""
+    count = figures.shape[0]
+    rows = np.zeros((count, SUMMARY_FIELDS), np.int64)
+    held = np.zeros(count, np.bool_)
+    for a in range(count):
+        held[a] = figures[a, OK] != 0 and summary(figures[a], tails[a], terms, rows[a])
+    return rows, held
+
+
+@nb.njit(cache=True, nogil=True)
+def summary(figures: IntArray, tails: FloatArray, terms: IntArray, out: IntArray) -> bool:
+    """§3.2.7's summary of one portfolio from its figures (OK set) and sub-portfolio tails, as
+    figures.breakdown_of works it out in Python integers: the expected shortfalls weighted, the
+    floor, the holiday add-on, the aggregate rounded up, MTM and the margin credit, into ``out``
+    (MarginBreakdown's fields in order; no position limit here). False, and ``out`` not to be
+    read, where an input is past a guard that keeps every int64 below 2^63: then breakdown_of."""
+    hvar_factor, svar_factor = terms[HVAR_FACTOR], terms[SVAR_FACTOR]
+    weighted = 0.0
+    loss = np.int64(0)
+    for s in range(tails.shape[0]):
+        if tails[s, 2] != 0.0:
+            hvar, svar = min(tails[s, 0], 0.0), min(tails[s, 1], 0.0)
+            weighted += abs(hvar) * hvar_factor + abs(svar) * svar_factor
+            if weighted >= PRODUCT_BOUND:
+                return False
+            loss += np.int64(hvar) * hvar_factor + np.int64(svar) * svar_factor  # whole, < 2^53
+    for f in range(FLAT_RATE_HKD, CORPORATE_ACTION_HKD + 1):
+        if abs(float(figures[f])) >= INPUT_BOUND:
+            return False
+    market, contract = figures[MARKET_VALUE_HKD], figures[CONTRACT_VALUE_HKD]
+    if abs(float(market)) >= INPUT_BOUND or abs(float(contract)) >= INPUT_BOUND:
+        return False
+    base = max(figures[LONG_CENTS], figures[SHORT_CENTS])
+    if abs(float(base)) * float(terms[FLOOR_NUMERATOR]) >= PRODUCT_BOUND:
+        return False
+    floor = _round_ratio(base * terms[FLOOR_NUMERATOR], terms[FLOOR_DENOMINATOR])
+    # round_off is monotonic: the larger of the two rounded is the larger one rounded (margin_of).
+    pm = max(_round_ratio(abs(loss), terms[LOSS_DENOMINATOR]), floor)
+    flat = figures[FLAT_RATE_HKD]
+    if abs(float(pm + flat)) * float(terms[HOLIDAY_NUMERATOR]) >= PRODUCT_BOUND:
+        return False
+    holiday = _round_ratio((pm + flat) * terms[HOLIDAY_NUMERATOR], terms[HOLIDAY_DENOMINATOR])
+    out[0] = pm
+    before_holiday = pm
+    for f in range(FLAT_RATE_HKD, CORPORATE_ACTION_HKD + 1):
+        out[1 + f - FLAT_RATE_HKD] = figures[f]
+        before_holiday += figures[f]
+    aggregated = before_holiday + holiday
+    step = terms[ROUNDING]
+    rounded = -((-aggregated) // step) * step
+    mtm = market - contract
+    favourable, requirement = max(mtm, 0), max(-mtm, 0)
+    net_margin = max(rounded - favourable, 0)
+    after_credit = max(net_margin - terms[MARGIN_CREDIT], 0)
+    out[6] = holiday
+    out[7] = aggregated
+    out[8] = rounded
+    out[9] = mtm
+    out[10] = favourable
+    out[11] = requirement
+    out[12] = net_margin
+    out[13] = after_credit
+    out[14] = 0  # the position limit add-on: no position limit here
+    out[15] = after_credit + requirement + terms[CREDIT_RISK_ADDON] + terms[ADHOC_ADDON]
+    out[16] = terms[CREDIT_RISK_ADDON]
+    out[17] = terms[ADHOC_ADDON]
+    out[18] = terms[MARGIN_CREDIT]
+    out[19] = floor
+    return True
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _round_ratio(numerator: np.int64, denominator: np.int64) -> np.int64:  # pragma: no cover
+    """numbers.round_ratio (denominator > 0; |numerator| < 2^62)."""
+    magnitude = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return magnitude if numerator >= 0 else -magnitude
 
 
 @nb.njit(cache=True, nogil=True)
