@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from cpdesk.engine.margin import figures_kernel
 from cpdesk.engine.margin.calculator import MarginBreakdown, MarginParameters
-from cpdesk.engine.margin.figure_tables import figure_tables
+from cpdesk.engine.margin.figure_tables import NO_GROUPS, figure_tables
 from cpdesk.engine.margin.figures import breakdown_of, breakdown_rows, flat_group_ids, margin_breakdown
 from cpdesk.engine.margin.positions import Position
 from cpdesk.engine.rpf.model import RiskParameterFile
@@ -82,7 +82,10 @@ def margin_columns(
     def ordered(values: IntArray) -> IntArray:
         return values if order is None or not len(values) else values[order]
 
-    codes = (table.codes[c] if c >= 0 else "" for c in code_index.tolist())
+    groups = NO_GROUPS
+    if params.flat_groups is not None:  # the codes as text only for a group file (200,000 of them a chunk)
+        codes = [table.codes[c] if c >= 0 else "" for c in code_index.tolist()]
+        groups = flat_group_ids(codes, params.flat_groups)
     figures, tails = figures_kernel.accounts_figures(
         rpf.scenarios.returns,
         rpf.scenarios.max_abs_return,
@@ -93,7 +96,7 @@ def margin_columns(
         ordered(positions.quantity),
         ordered(positions.market_value_cents),
         ordered(positions.contract_value_cents),
-        ordered(flat_group_ids(codes, params.flat_groups)),
+        ordered(groups),
         *table.arguments(rpf, params),
         table.product_scale(params),  # quantities are whole here
     )

@@ -194,12 +194,12 @@ def accounts_figures(
     starts = np.full((accounts, ipo.shape[0] + 2), -1, np.int64)
     for a in prange(accounts):
         start, end = offsets[a], offsets[a + 1]
-        sizes = np.zeros(3)
+        quantities, markets, contracts = 0.0, 0.0, 0.0
         for i in range(start, end):
-            sizes[0] += abs(float(quantity[i]))
-            sizes[1] += abs(float(mv_cents[i]))
-            sizes[2] += abs(float(cv_cents[i]))
-        if sizes.max() >= _SAFE_CENTS:
+            quantities += abs(float(quantity[i]))
+            markets += abs(float(mv_cents[i]))
+            contracts += abs(float(cv_cents[i]))
+        if max(quantities, markets, contracts) >= _SAFE_CENTS:
             continue
         net_code, net_quantity, net_mv, net_cv, net_group = netted(
             code[start:end],
