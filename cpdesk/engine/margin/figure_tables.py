@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,7 @@ NO_GROUPS = np.zeros(0, dtype=np.int64)  # no flat group file; no IPO code the R
 _NO_HEDGE = np.zeros(3)
 _KEPT_ARGUMENTS = 256
 KernelArguments = tuple[IntArray, FloatArray, float, float, int, int, int]
+Kept = TypeVar("Kept")
 
 
 # Past this many places 10^d x a sum may no longer be held exactly in float64's 52 bits.
@@ -135,23 +137,25 @@ class FigureTables:
         )
         found = self._arguments.get(key)
         if found is None:
-            if len(self._arguments) >= _KEPT_ARGUMENTS:  # a batch may bring a set per account
-                self._arguments.clear()
             tail = tail_parameters(rpf)
             # The IPO codes the RPF names, as indices in code order (the sub-portfolios' order);
             # the hedge's own FieldType 4 row as (1, threshold, bucket rate), zeros without one.
             ipo = [self.index[code] for code in sorted(params.ipo_codes) if code in self.index]
             hedge = rpf.beta_hedge.get(params.hedge_instrument)
-            found = self._arguments[key] = (
-                np.array(ipo, dtype=np.int64) if ipo else NO_GROUPS,
-                _NO_HEDGE
-                if hedge is None
-                else np.array([1.0, float(hedge.threshold_hkd), float(hedge.bucket_rate)]),
-                float(params.flat_rate_multiplier),
-                float(params.minimum_tick_size_hkd),
-                tail.hvar_count,
-                tail.hvar_k,
-                tail.svar_k,
+            found = _keep(
+                self._arguments,
+                key,
+                (
+                    np.array(ipo, dtype=np.int64) if ipo else NO_GROUPS,
+                    _NO_HEDGE
+                    if hedge is None
+                    else np.array([1.0, float(hedge.threshold_hkd), float(hedge.bucket_rate)]),
+                    float(params.flat_rate_multiplier),
+                    float(params.minimum_tick_size_hkd),
+                    tail.hvar_count,
+                    tail.hvar_k,
+                    tail.svar_k,
+                ),
             )
         return found
 
@@ -170,8 +174,6 @@ class FigureTables:
         )
         found = self._summary_terms.get(key)
         if found is None:
-            if len(self._summary_terms) >= _KEPT_ARGUMENTS:
-                self._summary_terms.clear()
             hvar_factor, svar_factor, loss_denominator = tail_parameters(rpf).loss_weights
             floor_numerator, floor_denominator = decimal_ratio(params.floor_rate)
             holiday = decimal_ratio(rpf.header.holiday_factor) if params.holiday else (0, 1)
@@ -194,8 +196,17 @@ class FigureTables:
                 and terms[kernel.HOLIDAY_DENOMINATOR] > 0
                 and max(map(abs, terms)) < kernel.INPUT_BOUND
             )
-            found = self._summary_terms[key] = np.array(terms if fits else (), dtype=np.int64)
+            found = _keep(self._summary_terms, key, np.array(terms if fits else (), dtype=np.int64))
         return found
+
+
+def _keep(kept: dict[tuple[object, ...], Kept], key: tuple[object, ...], value: Kept) -> Kept:
+    """``kept[key] = value``, the dict started over once it holds _KEPT_ARGUMENTS sets of
+    parameters (a batch may bring a set per account)."""
+    if len(kept) >= _KEPT_ARGUMENTS:
+        kept.clear()
+    kept[key] = value
+    return value
 
 
 figure_tables = kept_with_rpf(FigureTables.of)  # built once per RPF, on first use

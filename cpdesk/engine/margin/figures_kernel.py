@@ -53,7 +53,7 @@ SCENARIO_ROW, LRA_GROUP = 0, 1  # -1: none
 FIGURES = 12
 
 # The constants of §3.2.7's summary as :func:`summary` reads them (int64s: figure_tables builds
-# them per set of parameters, each under _INPUT_BOUND).
+# them per set of parameters, each under INPUT_BOUND).
 (
     HVAR_FACTOR,
     SVAR_FACTOR,

@@ -283,7 +283,7 @@ def _exact_sums(
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def _exact_tail(
-    plain: FloatArray,
+    float_sums: FloatArray,
     lo: int,
     k: int,
     band: float,
@@ -295,25 +295,25 @@ def _exact_tail(
     start: int,
     end: int,
 ) -> tuple[float, bool]:  # pragma: no cover - compiled
-    """The sum of the k smallest exact sums of scenarios ``lo:lo + len(plain)`` from their float
-    sums, each within ``band`` / 2 of its exact sum; False (and 0) when more than
+    """The sum of the k smallest exact sums of scenarios ``lo:lo + len(float_sums)`` from their
+    float sums, each within ``band`` / 2 of its exact sum; False (and 0) when more than
     _MAX_CANDIDATES are candidates."""
-    n = plain.shape[0]
+    n = float_sums.shape[0]
     if k >= n:
         candidates, count = lo + np.arange(n), n
     else:
-        smallest = _k_smallest_at(plain, k)
-        limit = plain[smallest].max() + band
+        smallest = _k_smallest_at(float_sums, k)
+        limit = float_sums[smallest].max() + band
         count = 0
         for s in range(n):  # no branch: as a rule only the k smallest are within the band
-            count += plain[s] <= limit
+            count += float_sums[s] <= limit
         if count == k:
             candidates = lo + smallest
         else:
             candidates = np.empty(_MAX_CANDIDATES, np.int64)
             count = 0
             for s in range(n):
-                if plain[s] <= limit:
+                if float_sums[s] <= limit:
                     if count == _MAX_CANDIDATES:
                         return 0.0, False
                     candidates[count] = lo + s
